@@ -1,0 +1,202 @@
+"""Guanxi settings: everything comes from GUANXI_* environment variables.
+
+Defaults are safe for the embedded demo (SQLite in GUANXI_DATA_DIR, DEBUG off,
+localhost only). Helpers below fail loudly on a malformed value instead of
+silently falling back.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name, default=""):
+    return os.environ.get(f"GUANXI_{name}", default)
+
+
+def env_bool(name, default=False):
+    raw = env(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"GUANXI_{name} must be true or false, not {raw!r}")
+
+
+def env_int(name, default):
+    raw = env(name, "").strip()
+    if raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"GUANXI_{name} must be a whole number, not {raw!r}") from None
+
+
+def env_list(name, default):
+    raw = env(name, "")
+    return [item.strip() for item in raw.split(",") if item.strip()] or default
+
+
+DATA_DIR = Path(env("DATA_DIR", str(BASE_DIR / "var"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+UPLOADS_DIR = DATA_DIR / "uploads"
+REJECTS_DIR = DATA_DIR / "rejects"
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = env("SECRET_KEY", "")
+if not SECRET_KEY:
+    # The embedded default keeps a random key in the data folder so sessions
+    # survive restarts without any secret living in the repository.
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        from django.utils.crypto import get_random_string
+
+        key_file.write_text(get_random_string(64))
+        key_file.chmod(0o600)
+    SECRET_KEY = key_file.read_text().strip()
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "ninja",  # serves Swagger UI from local static files instead of a CDN
+    "django_htmx",
+    "huey.contrib.djhuey",
+    "guanxi.core",
+    "guanxi.accounts",
+    "guanxi.customers",
+    "guanxi.commerce",
+    "guanxi.imports",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "guanxi.urls"
+WSGI_APPLICATION = "guanxi.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "guanxi" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def database_settings():
+    url = env("DATABASE_URL", "")
+    if not url:
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "guanxi.sqlite3",
+            # WAL + IMMEDIATE transactions + a busy timeout let the web server,
+            # the worker and an import write side by side without "database is locked".
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 30,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                    "PRAGMA cache_size=-64000; PRAGMA foreign_keys=ON;"
+                ),
+            },
+            "TEST": {"NAME": env("TEST_SQLITE_NAME", "") or None},
+        }
+    try:
+        config = dj_database_url.parse(url, conn_max_age=60)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"GUANXI_DATABASE_URL is not a database URL: {exc}") from None
+    return config
+
+
+DATABASES = {"default": database_settings()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "customers:list"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = env("LANGUAGE", "en")
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "guanxi" / "locale"]
+TIME_ZONE = env("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "guanxi" / "static"]
+MEDIA_ROOT = UPLOADS_DIR
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# The reporting currency all money is summed in on dashboards.
+REPORTING_CURRENCY = env("REPORTING_CURRENCY", "CNY")
+# The default source name for imports when none is given.
+DEFAULT_SOURCE = env("DEFAULT_SOURCE", "shop")
+IMPORT_BATCH_SIZE = env_int("IMPORT_BATCH_SIZE", 2000)
+
+# Background work: the django.tasks API, executed by huey. Embedded default keeps
+# the queue in its own SQLite file; set GUANXI_REDIS_URL to scale out.
+TASKS_IMMEDIATE = env_bool("TASKS_IMMEDIATE", False)
+if env("REDIS_URL", ""):
+    HUEY = {"huey_class": "huey.RedisHuey", "url": env("REDIS_URL"), "immediate": TASKS_IMMEDIATE}
+else:
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "filename": str(DATA_DIR / "huey.sqlite3"),
+        "immediate": TASKS_IMMEDIATE,
+    }
+HUEY["name"] = "guanxi"
+TASKS = {"default": {"BACKEND": "huey.contrib.djhuey.tasks_backend.HueyBackend"}}
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
+}
