@@ -1,0 +1,33 @@
+"""Fixtures shared by every app's tests."""
+
+import pytest
+
+from guanxi.accounts.choices import Role
+
+
+@pytest.fixture(autouse=True)
+def _data_dirs(settings, tmp_path):
+    # Each test writes uploads and rejects files into its own folder.
+    settings.REJECTS_DIR = tmp_path / "rejects"
+    settings.UPLOADS_DIR = tmp_path / "uploads"
+
+
+@pytest.fixture
+def make_user(db):
+    from guanxi.accounts.services import create_user
+
+    def make(username="alice", role=Role.ADMIN, password="correct-horse-battery"):
+        return create_user(username, password, role)
+
+    return make
+
+
+@pytest.fixture
+def admin_user(make_user):
+    return make_user("admin", Role.ADMIN)
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client

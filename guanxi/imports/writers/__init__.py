@@ -1,0 +1,44 @@
+"""Batch writers, one per import kind. Each takes a list of Row and returns an
+Outcome; it runs inside the caller's transaction."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Row:
+    line: int
+    record: dict
+    hash: str
+    raw: dict
+    group: object = None
+
+
+@dataclass
+class Outcome:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list = field(default_factory=list)  # (row, field, reason)
+
+    def reject(self, row, field_name, reason):
+        self.rejected.append((row, field_name, reason))
+
+
+def _registry():
+    from guanxi.imports.writers.customers import CustomerWriter
+    from guanxi.imports.writers.events import EventWriter
+    from guanxi.imports.writers.orders import OrderWriter
+    from guanxi.imports.writers.products import ProductWriter
+    from guanxi.imports.writers.returns import ReturnWriter
+
+    return {"customers": CustomerWriter, "products": ProductWriter, "orders": OrderWriter,
+            "returns": ReturnWriter, "events": EventWriter}
+
+
+class _Writers(dict):
+    def __missing__(self, kind):
+        self.update(_registry())
+        return dict.__getitem__(self, kind)
+
+
+WRITERS = _Writers()
