@@ -50,10 +50,13 @@ class CustomerMatcher:
         Two refs that share an id, e-mail or phone map to the same new customer.
         """
         found = self.existing(refs)
-        pending = {}  # placeholder key -> (Customer, [refs])
+        pending, index = {}, {}  # placeholder key -> (Customer, [refs]); identifier -> key
         for ref in refs:
             if found[ref] is None:
-                key = self._pending_key(ref, pending)
+                key = next((index[(n, v)] for n, v in enumerate(ref) if v and (n, v) in index), ref)
+                for n, v in enumerate(ref):
+                    if v:
+                        index.setdefault((n, v), key)
                 pending.setdefault(key, (new_customer(ref), []))[1].append(ref)
         created = Customer.objects.bulk_create([c for c, _refs in pending.values()])
         for (customer, members), saved in zip(pending.values(), created):
@@ -61,12 +64,6 @@ class CustomerMatcher:
                 found[ref] = saved.pk
         self._link_identifiers(refs, found)
         return found
-
-    def _pending_key(self, ref, pending):
-        for key in pending:
-            if any(a and a == b for a, b in zip(ref, key)):
-                return key
-        return ref
 
     def _link_identifiers(self, refs, found):
         """Record this source's id, e-mail and phone for customers missing them."""

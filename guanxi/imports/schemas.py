@@ -8,6 +8,7 @@ import hashlib
 import json
 import zoneinfo
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.utils.translation import gettext as _
 
@@ -80,7 +81,7 @@ class Field:
     required: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Schema:
     kind: str
     fields: tuple
@@ -92,7 +93,11 @@ class Schema:
     fill_down: tuple = ()
 
     def field(self, name):
-        return next(f for f in self.fields if f.name == name)
+        return self._by_name[name]
+
+    @cached_property
+    def _by_name(self):
+        return {f.name: f for f in self.fields}
 
     @property
     def names(self):

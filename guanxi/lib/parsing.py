@@ -2,6 +2,7 @@
 message a merchant can act on; callers add the line and field."""
 
 import re
+from functools import lru_cache
 from datetime import date, datetime, time
 from datetime import timezone as dt_timezone
 from decimal import Decimal, InvalidOperation
@@ -98,6 +99,7 @@ def parse_country(raw):
     return text
 
 
+@lru_cache(maxsize=65536)  # order files repeat a customer's address on every line
 def normalise_email(raw):
     """Lower-cased, syntax-checked address; no DNS look-up (works offline)."""
     try:
@@ -107,6 +109,7 @@ def normalise_email(raw):
     return checked.normalized.lower()
 
 
+@lru_cache(maxsize=65536)
 def normalise_phone(raw, country=""):
     """E.164 form (+8613812345678); a number without + is read in `country`."""
     text = raw.strip()

@@ -4,10 +4,12 @@ unchanged by comparing a fingerprint of all its rows."""
 
 import hashlib
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.commerce.choices import Channel, OrderStatus
 from guanxi.commerce.models import Order, OrderLine, Product
+from guanxi.lib.bulk import insert_rows
 from guanxi.commerce.services import refresh_order_figures
 from guanxi.customers.choices import TimelineKind
 from guanxi.customers.models import Customer, TimelineEntry
@@ -15,6 +17,10 @@ from guanxi.imports.matching import CustomerMatcher, ref_of
 from guanxi.imports.writers import Outcome
 from guanxi.imports.writers.catalogue import product_ids
 
+ORDER_COLUMNS = ("source", "external_id", "customer", "ordered_at", "currency", "total", "status", "channel",
+                 "import_run", "import_hash", "created_at", "updated_at")
+LINE_COLUMNS = ("order", "line_no", "product", "sku", "product_name", "quantity", "unit_price")
+TIMELINE_COLUMNS = ("customer", "kind", "occurred_at", "ref", "summary", "data")
 ORDER_FIELDS = ("ordered_at", "currency", "total", "customer_id", "customer_email", "customer_phone")
 
 
@@ -67,34 +73,35 @@ class OrderWriter:
         everything = [(o, m) for o, m, *_rest in new + changed]
         customers = self.matcher.resolve({ref_of(m[0].record) for _o, m in everything}, _new_customer(everything, self.run.source))
         products = product_ids({r.record.get("sku") for _o, m in everything for r in m}, _new_product(everything, self.run.source))
-        orders = [self._order(o, m, d, customers) for o, m, d in new]
-        Order.objects.bulk_create(orders)
-        updated = self._update(changed, customers)
-        saved = orders + updated
-        members_by_order = {o: m for o, m in everything}
-        OrderLine.objects.bulk_create([line for order in saved for line in _lines(order, members_by_order[order.external_id], products)])
-        _write_timeline(saved, members_by_order)
-        refresh_order_figures({order.customer_id for order in saved} | self._previous_owners(updated))
+        now = timezone.now()
+        insert_rows(Order, ORDER_COLUMNS, [self._order_row(o, m, d, customers, now) for o, m, d in new])
+        ids = dict(Order.objects.filter(source=self.run.source, external_id__in=[o for o, _m, _d in new]).values_list("external_id", "pk"))
+        owners_before = self._update(changed, customers, now)
+        ids.update({o: pk for o, _m, _d, pk in changed})
+        insert_rows(OrderLine, LINE_COLUMNS, [line for o, m in everything for line in _line_rows(ids[o], m, products)])
+        insert_rows(TimelineEntry, TIMELINE_COLUMNS, [_timeline_row(ids[o], m, customers) for o, m in everything], ignore_conflicts=True)
+        refresh_order_figures({customers[ref_of(m[0].record)] for _o, m in everything} | owners_before)
 
-    def _order(self, order_id, members, digest, customers, pk=None):
+    def _order_row(self, order_id, members, digest, customers, now):
         record = members[0].record
-        return Order(pk=pk, source=self.run.source, external_id=order_id, customer_id=customers[ref_of(record)],
-                     ordered_at=record["ordered_at"], currency=record["currency"], total=record["total"],
-                     status=record.get("status") or OrderStatus.PAID, channel=record.get("channel") or Channel.WEB,
-                     import_run_id=self.run.pk, import_hash=digest)
+        return (self.run.source, order_id, customers[ref_of(record)], record["ordered_at"], record["currency"], record["total"],
+                record.get("status") or OrderStatus.PAID, record.get("channel") or Channel.WEB, self.run.pk, digest, now, now)
 
-    def _update(self, changed, customers):
+    def _update(self, changed, customers, now):
+        """Rewrite changed orders in place; returns the customers who owned them before."""
         if not changed:
-            return []
-        self._owners_before = list(Order.objects.filter(pk__in=[pk for *_x, pk in changed]).values_list("customer_id", flat=True))
-        orders = [self._order(o, m, d, customers, pk=pk) for o, m, d, pk in changed]
-        Order.objects.bulk_update(orders, ["customer", "ordered_at", "currency", "total", "status", "channel", "import_run", "import_hash"])
-        OrderLine.objects.filter(order_id__in=[o.pk for o in orders]).delete()
-        TimelineEntry.objects.filter(kind=TimelineKind.ORDER, ref__in=[f"order:{o.pk}" for o in orders]).delete()
-        return orders
-
-    def _previous_owners(self, updated):
-        return set(getattr(self, "_owners_before", [])) if updated else set()
+            return set()
+        pks = [pk for *_x, pk in changed]
+        owners_before = set(Order.objects.filter(pk__in=pks).values_list("customer_id", flat=True))
+        orders = []
+        for order_id, members, digest, pk in changed:
+            values = self._order_row(order_id, members, digest, customers, now)
+            fields = {Order._meta.get_field(name).attname: value for name, value in zip(ORDER_COLUMNS, values)}
+            orders.append(Order(pk=pk, **fields))
+        Order.objects.bulk_update(orders, ["customer", "ordered_at", "currency", "total", "status", "channel", "import_run", "import_hash", "updated_at"])
+        OrderLine.objects.filter(order_id__in=pks).delete()
+        TimelineEntry.objects.filter(kind=TimelineKind.ORDER, ref__in=[f"order:{pk}" for pk in pks]).delete()
+        return owners_before
 
 
 def _group(rows):
@@ -119,29 +126,24 @@ def _reject_group(out, members, reason, field="order_id"):
         out.reject(row, field, reason)
 
 
-def _lines(order, members, products):
-    lines = []
+def _line_rows(order_pk, members, products):
+    rows = []
     for number, row in enumerate(members, start=1):
         record = row.record
         if not record.get("sku") and not record.get("product_name"):
             continue
-        lines.append(OrderLine(order=order, line_no=number, product_id=products.get(record.get("sku")),
-                               sku=record.get("sku") or "", product_name=record.get("product_name") or "",
-                               quantity=record["quantity"] if record.get("quantity") is not None else 1,
-                               unit_price=record.get("unit_price")))
-    return lines
+        quantity = record["quantity"] if record.get("quantity") is not None else 1
+        rows.append((order_pk, number, products.get(record.get("sku")), record.get("sku") or "",
+                     record.get("product_name") or "", quantity, record.get("unit_price")))
+    return rows
 
 
-def _write_timeline(orders, members_by_order):
-    entries = []
-    for order in orders:
-        members = members_by_order[order.external_id]
-        items = sum((r.record.get("quantity") or 1) for r in members if r.record.get("sku") or r.record.get("product_name"))
-        entries.append(TimelineEntry(customer_id=order.customer_id, kind=TimelineKind.ORDER, occurred_at=order.ordered_at,
-                                     ref=f"order:{order.pk}", summary=order.external_id,
-                                     data={"order_id": order.pk, "total": str(order.total), "currency": order.currency,
-                                           "items": items, "status": order.status}))
-    TimelineEntry.objects.bulk_create(entries, ignore_conflicts=True)
+def _timeline_row(order_pk, members, customers):
+    record = members[0].record
+    items = sum((r.record.get("quantity") or 1) for r in members if r.record.get("sku") or r.record.get("product_name"))
+    data = {"order_id": order_pk, "total": str(record["total"]), "currency": record["currency"], "items": items,
+            "status": record.get("status") or OrderStatus.PAID}
+    return (customers[ref_of(record)], TimelineKind.ORDER, record["ordered_at"], f"order:{order_pk}", record["order_id"], data)
 
 
 def _new_customer(everything, source):
