@@ -4,7 +4,7 @@ Outcome; it runs inside the caller's transaction."""
 from dataclasses import dataclass, field
 
 
-@dataclass
+@dataclass(eq=False)  # rows are keys of per-batch dicts, by identity
 class Row:
     line: int
     record: dict
