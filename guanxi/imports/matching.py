@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from guanxi.customers.choices import ContactKind
 from guanxi.customers.models import ContactPoint, Customer, CustomerExternalId
+from guanxi.lib.bulk import insert_objects
 
 
 def ref_of(record):
@@ -58,7 +59,7 @@ class CustomerMatcher:
                     if v:
                         index.setdefault((n, v), key)
                 pending.setdefault(key, (new_customer(ref), []))[1].append(ref)
-        created = Customer.objects.bulk_create([c for c, _refs in pending.values()])
+        created = insert_objects([c for c, _refs in pending.values()], returning=True)
         for (customer, members), saved in zip(pending.values(), created):
             for ref in members:
                 found[ref] = saved.pk
@@ -79,5 +80,5 @@ class CustomerMatcher:
                 if value and value not in known and (kind, value) not in seen:
                     seen.add((kind, value))
                     contact_rows.append(ContactPoint(customer_id=customer_id, kind=kind, value=value, created_at=now))
-        CustomerExternalId.objects.bulk_create(ext_rows)
-        ContactPoint.objects.bulk_create(contact_rows)
+        insert_objects(ext_rows)
+        insert_objects(contact_rows)

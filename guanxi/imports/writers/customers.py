@@ -12,6 +12,7 @@ from guanxi.customers.choices import AddressKind, ConsentStatus, ContactKind
 from guanxi.customers.models import Address, ConsentEvent, ContactPoint, Customer, Tag
 from guanxi.imports.matching import CustomerMatcher
 from guanxi.imports.writers import Outcome
+from guanxi.lib.bulk import insert_objects
 from guanxi.lib.parsing import normalise_phone
 
 PROFILE_FIELDS = ("first_name", "last_name", "full_name", "gender", "birthday", "occupation", "interests",
@@ -71,7 +72,7 @@ class CustomerWriter:
             for k in key:
                 seen[k] = row.line
             unique.append(row)
-        customers = Customer.objects.bulk_create([_new_customer(r, self.run.source) for r in unique])
+        customers = insert_objects([_new_customer(r, self.run.source) for r in unique], returning=True)
         found = {(r.record.get("customer_id"), r.record.get("email"), r.record.get("phone")): c.pk for r, c in zip(unique, customers)}
         self.matcher.existing(set(found))  # nothing known: every identifier gets linked below
         self.matcher._link_identifiers(list(found), found)
@@ -107,7 +108,7 @@ class CustomerWriter:
         tag_ids = dict(Tag.objects.filter(name__in=names).values_list("name", "pk"))
         through = Customer.tags.through
         links = [through(customer_id=c, tag_id=tag_ids[n[:80]]) for c, r in pairs for n in r.get("tags") or []]
-        through.objects.bulk_create(links, ignore_conflicts=True)
+        insert_objects(links, ignore_conflicts=True)
 
 
 def _identity_keys(record):
@@ -137,8 +138,10 @@ def _set_consents(pairs, source):
         if point.customer_id == customer_id and point.consent != status:
             point.consent, point.consent_updated_at = status, now
             changed.append(point)
-    ContactPoint.objects.bulk_update(changed, ["consent", "consent_updated_at"])
-    ConsentEvent.objects.bulk_create([ConsentEvent(contact_point=p, status=p.consent, source=source, note="import", recorded_at=now) for p in changed])
+    # One UPDATE per status: bulk_update's CASE expression is slow for thousands of rows.
+    for status in {p.consent for p in changed}:
+        ContactPoint.objects.filter(pk__in=[p.pk for p in changed if p.consent == status]).update(consent=status, consent_updated_at=now)
+    insert_objects([ConsentEvent(contact_point=p, status=p.consent, source=source, note="import", recorded_at=now) for p in changed])
 
 
 def _add_address(customer_id, record):

@@ -12,7 +12,10 @@ from guanxi.customers.models import Customer, TimelineEntry
 from guanxi.imports.matching import CustomerMatcher, ref_of
 from guanxi.imports.writers import Outcome
 from guanxi.imports.writers.catalogue import product_ids
+from guanxi.lib.bulk import insert_rows
 
+EVENT_COLUMNS = ("source", "external_id", "customer", "event_type", "occurred_at", "product", "sku", "session_id")
+TIMELINE_COLUMNS = ("customer", "kind", "occurred_at", "ref", "summary", "data")
 TIMELINE_KIND = {EventType.VIEW: TimelineKind.VISIT, EventType.SEARCH: TimelineKind.VISIT}
 
 
@@ -41,18 +44,18 @@ class EventWriter:
         return out
 
     def _create(self, rows, ids):
-        customers = self.matcher.resolve({ref_of(r.record) for r in rows}, lambda ref: Customer(source=self.run.source))
+        source = self.run.source
+        customers = self.matcher.resolve({ref_of(r.record) for r in rows}, lambda ref: Customer(source=source))
         products = product_ids({r.record.get("sku") for r in rows})
-        events = Event.objects.bulk_create([
-            Event(source=self.run.source, external_id=ids[r], customer_id=customers[ref_of(r.record)],
-                  event_type=r.record["event_type"], occurred_at=r.record["occurred_at"],
-                  product_id=products.get(r.record.get("sku")), sku=r.record.get("sku") or "",
-                  session_id=r.record.get("session_id") or "")
+        insert_rows(Event, EVENT_COLUMNS, [
+            (source, ids[r], customers[ref_of(r.record)], r.record["event_type"], r.record["occurred_at"],
+             products.get(r.record.get("sku")), r.record.get("sku") or "", r.record.get("session_id") or "")
             for r in rows])
-        TimelineEntry.objects.bulk_create([
-            TimelineEntry(customer_id=e.customer_id, kind=TIMELINE_KIND.get(e.event_type, TimelineKind.CART),
-                          occurred_at=e.occurred_at, ref=f"event:{e.pk}", summary=e.sku, data={"event_type": e.event_type})
-            for e in events], ignore_conflicts=True)
+        pks = dict(Event.objects.filter(source=source, external_id__in=[ids[r] for r in rows]).values_list("external_id", "pk"))
+        insert_rows(TimelineEntry, TIMELINE_COLUMNS, [
+            (customers[ref_of(r.record)], TIMELINE_KIND.get(r.record["event_type"], TimelineKind.CART), r.record["occurred_at"],
+             f"event:{pks[ids[r]]}", r.record.get("sku") or "", {"event_type": r.record["event_type"]})
+            for r in rows], ignore_conflicts=True)
 
 
 def _content_id(record):
