@@ -9,7 +9,7 @@ so the next import finds them directly.
 from django.utils import timezone
 
 from guanxi.customers.choices import ContactKind
-from guanxi.customers.models import ContactPoint, Customer, CustomerExternalId
+from guanxi.customers.models import ContactPoint, CustomerExternalId
 from guanxi.lib.bulk import insert_objects
 
 
