@@ -1,4 +1,4 @@
-"""Fixtures shared by every app's tests."""
+"""Fixtures shared by every test (apps' tests and tests/)."""
 
 import pytest
 
@@ -10,6 +10,20 @@ def _data_dirs(settings, tmp_path):
     # Each test writes uploads and rejects files into its own folder.
     settings.REJECTS_DIR = tmp_path / "rejects"
     settings.UPLOADS_DIR = tmp_path / "uploads"
+    # argon2 is deliberately slow; tests only need a hasher, not its cost.
+    # (guanxi/accounts/tests/test_passwords.py checks production uses argon2.)
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    # The active language is per thread: a test that switches to Chinese must
+    # not change the messages the next test sees.
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
