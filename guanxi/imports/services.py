@@ -23,7 +23,7 @@ from guanxi.imports.columns import resolve_columns
 from guanxi.imports.exceptions import ImportRejected, RowRejected
 from guanxi.imports.models import ImportRun
 from guanxi.imports.rejects import RejectsFile
-from guanxi.imports.schemas import SCHEMAS, parse_row, record_hash
+from guanxi.imports.schemas import SCHEMAS, RowParser
 from guanxi.imports.writers import WRITERS, Row
 from guanxi.lib.tables import BAD_ENCODING, TableError, open_table
 
@@ -135,12 +135,12 @@ def _finish(run, rejects, status, error=""):
 
 def _batches(schema, columns, raw_rows, size, rejects, run, bar):
     """Parse rows and yield lists of Row, never splitting a group (an order)."""
-    batch, previous = [], None
+    batch, previous, parser = [], None, RowParser(schema, columns)
     for line, raw in raw_rows:
         run.read += 1
         if bar is not None:
             bar.update()
-        row = _parse(schema, columns, line, raw, previous, rejects, run)
+        row = _parse(schema, parser, columns, line, raw, previous, rejects, run)
         previous = raw if row is None else row.raw
         if row is None:
             continue
@@ -152,7 +152,7 @@ def _batches(schema, columns, raw_rows, size, rejects, run, bar):
         yield batch
 
 
-def _parse(schema, columns, line, raw, previous, rejects, run):
+def _parse(schema, parser, columns, line, raw, previous, rejects, run):
     try:
         if "__invalid__" in raw:
             raise RowRejected("", raw["__invalid__"])
@@ -161,13 +161,13 @@ def _parse(schema, columns, line, raw, previous, rejects, run):
         if "__extra__" in raw:
             raise RowRejected("", _("more cells than the header has columns"))
         raw = _fill_down(schema, columns, raw, previous)
-        record = parse_row(schema, columns, raw)
+        record, fingerprint = parser(raw)
     except RowRejected as exc:
         rejects.add(line, exc.field, exc.reason, raw)
         run.rejected += 1
         return None
     group = record.get(schema.group_by) if schema.group_by else None
-    return Row(line=line, record=record, hash=record_hash(record), raw=raw, group=group)
+    return Row(line=line, record=record, hash=fingerprint, raw=raw, group=group)
 
 
 def _fill_down(schema, columns, raw, previous):

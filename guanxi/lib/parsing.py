@@ -16,6 +16,7 @@ _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%d/%m/%Y")
 _DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M %z", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M")
 
 
+@lru_cache(maxsize=65536)  # the lines of one order repeat its date, total and currency
 def parse_datetime(raw, default_tz=dt_timezone.utc):
     """ISO date or datetime (with or without offset), plus common shop formats.
 
@@ -56,6 +57,7 @@ def parse_date(raw):
         raise ValueError(_("%(value)r is not a date (expected YYYY-MM-DD)") % {"value": text}) from None
 
 
+@lru_cache(maxsize=65536)
 def parse_money(raw):
     """A decimal amount; tolerates thousands separators and currency signs."""
     text = _MONEY_NOISE.sub("", raw.strip())
@@ -85,6 +87,7 @@ def parse_quantity(raw):
     return int(value)
 
 
+@lru_cache(maxsize=1024)
 def parse_currency(raw):
     text = raw.strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", text):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.commerce.choices import Channel, OrderStatus
 from guanxi.commerce.models import Order, OrderLine, Product
-from guanxi.lib.bulk import insert_rows
+from guanxi.lib.bulk import insert_rows, update_rows
 from guanxi.commerce.services import refresh_order_figures
 from guanxi.customers.choices import TimelineKind
 from guanxi.customers.models import Customer, TimelineEntry
@@ -19,6 +19,8 @@ from guanxi.imports.writers.catalogue import product_ids
 
 ORDER_COLUMNS = ("source", "external_id", "customer", "ordered_at", "currency", "total", "status", "channel",
                  "import_run", "import_hash", "created_at", "updated_at")
+# ORDER_COLUMNS without source and external_id (they identify the order) and created_at.
+UPDATED_COLUMNS = ORDER_COLUMNS[2:10] + ("updated_at",)
 LINE_COLUMNS = ("order", "line_no", "product", "sku", "product_name", "quantity", "unit_price")
 TIMELINE_COLUMNS = ("customer", "kind", "occurred_at", "ref", "summary", "data")
 ORDER_FIELDS = ("ordered_at", "currency", "total", "customer_id", "customer_email", "customer_phone")
@@ -93,12 +95,8 @@ class OrderWriter:
             return set()
         pks = [pk for *_x, pk in changed]
         owners_before = set(Order.objects.filter(pk__in=pks).values_list("customer_id", flat=True))
-        orders = []
-        for order_id, members, digest, pk in changed:
-            values = self._order_row(order_id, members, digest, customers, now)
-            fields = {Order._meta.get_field(name).attname: value for name, value in zip(ORDER_COLUMNS, values)}
-            orders.append(Order(pk=pk, **fields))
-        Order.objects.bulk_update(orders, ["customer", "ordered_at", "currency", "total", "status", "channel", "import_run", "import_hash", "updated_at"])
+        rows = [(pk, *self._order_row(o, m, d, customers, now)[2:10], now) for o, m, d, pk in changed]
+        update_rows(Order, UPDATED_COLUMNS, rows)
         OrderLine.objects.filter(order_id__in=pks).delete()
         TimelineEntry.objects.filter(kind=TimelineKind.ORDER, ref__in=[f"order:{pk}" for pk in pks]).delete()
         return owners_before
