@@ -7,9 +7,19 @@ are defined in guanxi.imports.api and mounted on this router.
 from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Path, Query, Router
 
-from guanxi.core.api import DEFAULT_LIMIT, DETAIL_ERRORS, MAX_LIMIT, READ_ERRORS, IsoDateTime, not_found, paginate
+from guanxi.core.api import (
+    DEFAULT_LIMIT,
+    DETAIL_ERRORS,
+    MAX_ID,
+    MAX_LIMIT,
+    READ_ERRORS,
+    SOURCE_MAX,
+    IsoDateTime,
+    not_found,
+    paginate,
+)
 from guanxi.customers.api_schemas import CustomerOut, CustomerPage
 from guanxi.customers.models import ConsentEvent, ContactPoint, Customer, CustomerExternalId
 
@@ -55,7 +65,7 @@ def list_customers(
     country: str | None = Query(None, description="Two-letter country code."),
     updated_since: IsoDateTime | None = Query(None, description="Only customers changed at or after this time."),
     customer_id: str | None = Query(None, description="The shop's own customer id (with `source`)."),
-    source: str | None = Query(None, description="The shop `customer_id` belongs to; defaults to the default source."),
+    source: str | None = Query(None, max_length=SOURCE_MAX, description="The shop `customer_id` belongs to; defaults to the default source."),
     cursor: str | None = Query(None, description="`next_cursor` of the previous page."),
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
 ):
@@ -67,6 +77,6 @@ def list_customers(
 
 
 @router.get("/{text:id}", response={200: CustomerOut, **DETAIL_ERRORS}, summary="Retrieve a customer")
-def get_customer(request, id: int):
+def get_customer(request, id: int = Path(..., ge=1, le=MAX_ID)):
     """Profile, contact points with their consent, the consent ledger, addresses, tags and order figures."""
     return customer_detail(id)

@@ -19,7 +19,17 @@ from ninja.errors import HttpError
 
 from guanxi.commerce.api import order_detail, orders_router, product_detail, products_router
 from guanxi.commerce.api_schemas import OrderOut, ProductOut
-from guanxi.core.api import DETAIL_ERRORS, ErrorOut, InvalidInput, ProblemsOut, WRITE_ERRORS, invalid, not_found
+from guanxi.core.api import (
+    DETAIL_ERRORS,
+    MAX_ID,
+    SOURCE_MAX,
+    WRITE_ERRORS,
+    ErrorOut,
+    InvalidInput,
+    ProblemsOut,
+    invalid,
+    not_found,
+)
 from guanxi.customers.api import customer_detail
 from guanxi.customers.api import router as customers_router
 from guanxi.customers.api_schemas import CustomerOut
@@ -49,7 +59,7 @@ EVENT_BATCH_MAX = 1_000
 IMPORT_BATCH_MAX = 5_000
 REJECTS_SHOWN = 100
 ORDER_LINE_FIELDS = {"sku", "product_name", "quantity", "unit_price"}
-SOURCE_QUERY = Query(None, description="Where the data comes from, if the body does not say; defaults to the default source.")
+SOURCE_QUERY = Query(None, max_length=SOURCE_MAX, description="Where the data comes from, if the body does not say; defaults to the default source.")
 
 
 def _source(body_source, query_source):
@@ -161,7 +171,7 @@ def upsert_product(request: HttpRequest, payload: ProductIn, source: str | None 
     return Status(status, product_detail(str(record["sku"]).strip()))
 
 
-@products_router.put("/{sku}", response={200: ProductOut, 201: ProductOut, **WRITE_ERRORS}, summary="Create or replace a product by SKU")
+@products_router.put("/{text:sku}", response={200: ProductOut, 201: ProductOut, **WRITE_ERRORS}, summary="Create or replace a product by SKU")
 def put_product(request: HttpRequest, sku: str, payload: ProductIn, source: str | None = SOURCE_QUERY):
     record = _record(payload)
     if str(record.setdefault("sku", sku)).strip() != sku:
@@ -199,7 +209,7 @@ def upsert_order(request: HttpRequest, payload: OrderIn, source: str | None = SO
     return _write_order(request, payload, source)
 
 
-@orders_router.put("/{order_id}", response={200: OrderOut, 201: OrderOut, **WRITE_ERRORS}, summary="Create or replace an order")
+@orders_router.put("/{text:order_id}", response={200: OrderOut, 201: OrderOut, **WRITE_ERRORS}, summary="Create or replace an order")
 def put_order(request: HttpRequest, order_id: str, payload: OrderIn, source: str | None = SOURCE_QUERY):
     return _write_order(request, payload, source, order_id)
 
@@ -224,11 +234,11 @@ def ingest_events(request: HttpRequest, payload: EventBatchIn, source: str | Non
 
 # GET /imports/{id} and POST /imports/{kind} share one path parameter: OpenAPI
 # forbids two templated paths that differ only in the parameter's name.
-KEY_ID = Path(..., description="The import run's id.")
+KEY_ID = Path(..., ge=1, le=MAX_ID, description="The import run's id.")
 KEY_KIND = Path(..., description="What the records are: customers, products, orders, returns or events.")
 
 
-@imports_router.get("/{key}", response={200: ImportRunOut, **DETAIL_ERRORS}, summary="An import run and its first rejects")
+@imports_router.get("/{text:key}", response={200: ImportRunOut, **DETAIL_ERRORS}, summary="An import run and its first rejects")
 def get_import(request: HttpRequest, key: int = KEY_ID):
     run = ImportRun.objects.filter(pk=key).first()
     if run is None:
@@ -236,7 +246,7 @@ def get_import(request: HttpRequest, key: int = KEY_ID):
     return run_out(run)
 
 
-@imports_router.post("/{key}", response={200: ImportRunOut, **WRITE_ERRORS}, summary="Import a batch of records")
+@imports_router.post("/{text:key}", response={200: ImportRunOut, **WRITE_ERRORS}, summary="Import a batch of records")
 def import_batch(request: HttpRequest, payload: RecordsBatchIn, key: ImportKind = KEY_KIND, source: str | None = SOURCE_QUERY):
     """Up to 5,000 records of one kind, with the generic column names as keys (see
     docs/import.md); orders as one record per order line. Answers with the counts."""
@@ -249,9 +259,9 @@ WEBHOOK_BODY = {
     "requestBody": {
         "required": True,
         "content": {"application/json": {"schema": {
-            "type": "object",
-            "description": "`{\"id\", \"topic\", \"data\"}`, or the data alone when the headers carry id and topic. "
-                           "An order's data has `lines`.",
+            "type": ["object", "array"],
+            "description": "`{\"id\", \"topic\", \"data\"}`, or the data alone (an object or a list of them) "
+                           "when the headers carry id and topic. An order's data has `lines`.",
             "properties": {"id": {"type": "string"}, "topic": {"type": "string", "enum": list(webhooks.TOPICS)},
                            "data": {"type": ["object", "array"]}},
         }}},
@@ -260,7 +270,7 @@ WEBHOOK_BODY = {
 
 
 @webhooks_router.post(
-    "/{source}", auth=None, openapi_extra=WEBHOOK_BODY, summary="Receive a signed webhook",
+    "/{text:source}", auth=None, openapi_extra=WEBHOOK_BODY, summary="Receive a signed webhook",
     response={200: WebhookOut, 401: ErrorOut, 413: ErrorOut, 422: ProblemsOut},
 )
 def receive_webhook(

@@ -12,6 +12,8 @@ from typing import Any
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
+from guanxi.core.api import SOURCE_MAX
+
 # Ids and codes may come as numbers from shop systems; money as a decimal
 # string ("1299.00") keeps its exact value, a JSON number is accepted too.
 Text = str | None
@@ -22,16 +24,20 @@ Words = list[str] | str | None
 
 
 def _date_time(description=""):
-    return Field(None, description=description or "ISO 8601 date-time, e.g. 2025-03-08T14:30:00+08:00.",
-                 json_schema_extra={"format": "date-time"})
+    # No `format: date-time`: the importer also reads the dates of shop exports
+    # (2025/03/08 14:30, a bare date), so the schema would say less than it takes.
+    return Field(None, description=(description + " " if description else "")
+                 + "ISO 8601 preferred, e.g. 2025-03-08T14:30:00+08:00; a bare date means midnight.")
 
 
 class StrictSchema(Schema):
-    model_config = ConfigDict(extra="forbid")
+    # The body must match its JSON Schema exactly: no unknown fields, and no
+    # silent coercion (pydantic would otherwise read `false` as 0 or 0 as false).
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class SourceMixin(StrictSchema):
-    source: str | None = Field(None, max_length=50, description="Where the data comes from; defaults to the `source` query parameter or the default source.")
+    source: str | None = Field(None, max_length=SOURCE_MAX, description="Where the data comes from; defaults to the `source` query parameter or the default source.")
 
 
 class CustomerIn(SourceMixin):
@@ -45,7 +51,7 @@ class CustomerIn(SourceMixin):
     last_name: Text = None
     full_name: Text = None
     gender: Text = Field(None, description="female, male, other or unknown (f/m/女/男 accepted).")
-    birthday: Text = Field(None, description="YYYY-MM-DD.", json_schema_extra={"format": "date"})
+    birthday: Text = Field(None, description="YYYY-MM-DD (also YYYY/MM/DD, YYYYMMDD).")
     occupation: Text = None
     interests: Words = None
     locale: Text = None

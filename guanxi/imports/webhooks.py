@@ -1,7 +1,7 @@
 """Signed webhooks: a shop pushes customers, orders and events as they happen.
 
 A delivery is a POST of JSON with three headers (or the same fields in the
-body, `{"id", "topic", "data"}`):
+body, `{"id", "topic", "data"}`); the data is one record or a list of them:
     X-Guanxi-Signature: sha256=<hex HMAC-SHA256 of the raw body with the endpoint's secret>
     X-Guanxi-Event-Id:  unique per delivery; a retry sends the same id
     X-Guanxi-Topic:     one of TOPICS
@@ -38,6 +38,7 @@ TOPICS = {
 }
 SIGNATURE_PREFIX = "sha256="
 EVENT_ID_MAX = 100
+SOURCE_MAX = WebhookEndpoint._meta.get_field("source").max_length
 
 
 class WebhookUnauthorized(WebhookRejected):
@@ -71,6 +72,9 @@ def signature_matches(secret, body, signature):
 
 def rotate_secret(source):
     """Create the endpoint of `source`, or give it a new secret; returns it."""
+    source = source.strip()
+    if not source or len(source) > SOURCE_MAX:
+        raise ValueError(_("a source name has 1 to %(max)d characters") % {"max": SOURCE_MAX})
     endpoint, _created = WebhookEndpoint.objects.update_or_create(
         source=source, defaults={"secret": secrets.token_hex(32)}
     )
@@ -106,14 +110,15 @@ def receive(source, body, *, signature=None, event_id=None, topic=None):
     if endpoint is None or not signature_matches(endpoint.secret, body, signature):
         raise WebhookUnauthorized(_("Unknown webhook source or bad signature."))
     payload = _parse(body)
-    event_id = str(event_id or payload.get("id") or "").strip()
-    topic = str(topic or payload.get("topic") or "").strip()
+    envelope = payload if isinstance(payload, dict) else {}
+    event_id = str(event_id or envelope.get("id") or "").strip()
+    topic = str(topic or envelope.get("topic") or "").strip()
     if not event_id or len(event_id) > EVENT_ID_MAX:
         raise WebhookInvalid("id", _("needs an event id of at most %(max)d characters (X-Guanxi-Event-Id)") % {"max": EVENT_ID_MAX})
     if topic not in TOPICS:
         raise WebhookInvalid("topic", _("%(topic)r is not one of: %(topics)s") % {"topic": topic, "topics": ", ".join(TOPICS)})
     try:
-        records = records_for(TOPICS[topic], payload["data"] if "data" in payload else payload)
+        records = records_for(TOPICS[topic], envelope["data"] if "data" in envelope else payload)
     except ValueError as exc:
         raise WebhookInvalid("data", str(exc)) from None
     if WebhookDelivery.objects.filter(source=source, event_id=event_id).exists():
@@ -126,8 +131,8 @@ def _parse(body):
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise WebhookInvalid("body", _("the body is not JSON")) from None
-    if not isinstance(payload, dict):
-        raise WebhookInvalid("body", _("the body must be a JSON object"))
+    if not isinstance(payload, (dict, list)):
+        raise WebhookInvalid("body", _("the body must be a JSON object or list"))
     return payload
 
 

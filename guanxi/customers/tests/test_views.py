@@ -356,3 +356,20 @@ def test_only_roles_that_change_customers_can_change_consent_tags_contacts_and_a
 
 def test_edit_forms_refuse_get(admin_client, alice):
     assert admin_client.get(reverse("customers:note_add", args=[alice.pk])).status_code == 405
+
+
+@pytest.mark.django_db
+def test_timeline_words_orders_returns_and_browsing_from_their_data(admin_client, tmp_path):
+    from guanxi.imports.services import import_file
+    from guanxi.imports.tests.helpers import ORDER_HEADER, order_line, write_csv
+
+    import_file("orders", write_csv(tmp_path / "o.csv", ORDER_HEADER, [order_line("A-77", "C1", quantity=3, unit_price="10.00", total="30.00")]))
+    import_file("returns", write_csv(tmp_path / "r.csv", ["return_id", "order_id", "sku", "amount", "returned_at", "reason"],
+                                     [["R1", "A-77", "SKU1", "10.00", "2025-03-05", "too small"]]))
+    import_file("events", write_csv(tmp_path / "e.csv", ["event_type", "customer_id", "occurred_at", "sku"], [["add_to_cart", "C1", "2025-03-06", "SKU1"]]))
+    from guanxi.customers.models import Customer
+
+    page = admin_client.get(f"/customers/{Customer.objects.get().pk}/").content.decode()
+    assert "3 items · 30.00 CNY" in page
+    assert "Refund of 10.00 CNY on order A-77" in page and "too small" in page
+    assert "Added to cart SKU1" in " ".join(page.split())

@@ -115,3 +115,21 @@ def test_an_import_run_shows_its_counts_and_first_rejects(api, read_api):
 
 def test_a_missing_import_run_is_a_404(read_api):
     assert read_api.get("/imports/12345").status_code == 404
+
+
+def test_a_body_over_the_upload_limit_is_a_413(api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
+    response = api.post("/events/batch", {"records": [event(n) for n in range(50)]})
+    assert response.status_code == 413
+    assert response["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.parametrize("body,field", [
+    ({"records": [], "dry_run": 0}, "dry_run"),
+    ({"records": [event(1, session_id=False)]}, "session_id"),
+    ({"records": [event(1, sku=1.5)]}, "sku"),
+])
+def test_a_body_is_not_coerced_into_the_type_its_schema_names(api, body, field):
+    response = api.post("/events/batch", body)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == field

@@ -1,7 +1,7 @@
 """`guanxi createwebhook SOURCE`: create the webhook endpoint of a shop, or
 rotate its secret; prints the secret and the URL to give the shop."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -16,7 +16,10 @@ class Command(BaseCommand):
         parser.add_argument("--base-url", default="http://127.0.0.1:8000", help="Where Guanxi is reachable from the shop.")
 
     def handle(self, *args, source, base_url, **options):
-        endpoint = rotate_secret(source)
+        try:
+            endpoint = rotate_secret(source)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         url = base_url.rstrip("/") + reverse("api:receive_webhook", kwargs={"source": endpoint.source})
         self.stdout.write(_("URL:    %(url)s") % {"url": url})
         self.stdout.write(_("Secret: %(secret)s") % {"secret": endpoint.secret})
