@@ -29,7 +29,8 @@ def parse_datetime(raw, default_tz=dt_timezone.utc):
         value = _parse_other_datetime(text)
     if value.tzinfo is None:
         value = value.replace(tzinfo=default_tz)
-    return value
+    # Stored in UTC: PostgreSQL refuses offsets past ±15:59 that Python accepts.
+    return value.astimezone(dt_timezone.utc)
 
 
 def _parse_other_datetime(text):

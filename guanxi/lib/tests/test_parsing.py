@@ -11,6 +11,7 @@ def test_datetimes_in_shop_formats():
     assert p.parse_datetime("2025-03-08") == datetime(2025, 3, 8, tzinfo=timezone.utc)
     assert p.parse_datetime("2025-03-08T14:30:00Z") == datetime(2025, 3, 8, 14, 30, tzinfo=timezone.utc)
     assert p.parse_datetime("2024-01-15 10:23:45 +0800") == datetime(2024, 1, 15, 10, 23, 45, tzinfo=timezone(timedelta(hours=8)))
+    assert p.parse_datetime("2025-03-08T10:00:00-16:26").utcoffset() == timedelta(0)
     assert p.parse_datetime("2025/03/08 09:05") == datetime(2025, 3, 8, 9, 5, tzinfo=timezone.utc)
     with pytest.raises(ValueError, match="is not a date"):
         p.parse_datetime("2025-02-30")
