@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, render
 
 from guanxi.commerce.forms import OrderFilterForm, ProductFilterForm
 from guanxi.commerce.models import Order, Product
-from guanxi.customers.views import paginate, render_page
+from guanxi.core.pages import paginate, render_page
 
 
 @permission_required("commerce.view_order", raise_exception=True)

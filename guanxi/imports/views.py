@@ -8,7 +8,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from guanxi.customers.views import paginate, render_page
+from guanxi.core.pages import paginate, render_page
 from guanxi.imports.choices import RunStatus
 from guanxi.imports.exceptions import ImportRejected
 from guanxi.imports.forms import UploadForm
