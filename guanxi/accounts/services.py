@@ -72,3 +72,10 @@ def find_api_key(plaintext):
         return None
     key = ApiKey.objects.filter(prefix=parts[1], revoked_at__isnull=True).first()
     return key if key and key.matches(plaintext) else None
+
+
+def revoke_api_key(key_id):
+    """Revoke a live key; returns False when it was unknown or already revoked."""
+    from django.utils import timezone
+
+    return bool(ApiKey.objects.filter(pk=key_id, revoked_at__isnull=True).update(revoked_at=timezone.now()))

@@ -4,12 +4,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanxi.accounts.forms import ApiKeyForm
 from guanxi.accounts.models import ApiKey
+from guanxi.accounts import services
 from guanxi.accounts.services import create_api_key, role_of
 
 
@@ -39,8 +39,6 @@ def api_keys(request):
 @require_POST
 @permission_required("accounts.change_apikey", raise_exception=True)
 def api_key_revoke(request, pk):
-    # Revoking is one guarded UPDATE: a key already revoked keeps its first date.
-    revoked = ApiKey.objects.filter(pk=pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    if revoked:
+    if services.revoke_api_key(pk):
         messages.success(request, _("The key was revoked; requests using it are refused from now on."))
     return redirect("accounts:api_keys")
