@@ -1,4 +1,4 @@
-"""Fast multi-row INSERT for the import hot path.
+"""Fast multi-row INSERT and UPDATE for the import hot path.
 
 Django's bulk_create builds a model instance and compiles SQL per object;
 for millions of order lines that dominates the import. Here rows are plain
@@ -24,9 +24,7 @@ def insert_rows(model, fields, rows, ignore_conflicts=False):
         quote(meta.db_table), ", ".join(quote(f.column) for f in columns), ", ".join(["%s"] * len(columns)))
     if ignore_conflicts:
         sql += " ON CONFLICT DO NOTHING"
-    adapters = [_adapter(f) for f in columns]
-    if any(adapters):
-        rows = [tuple(a(v) if a and v is not None else v for a, v in zip(adapters, row)) for row in rows]
+    rows = _adapt(columns, rows)
     if connection.vendor == "postgresql":
         _postgres_insert(meta.db_table, columns, rows, ignore_conflicts)
         return
@@ -52,6 +50,14 @@ def _postgres_insert(table, columns, rows, ignore_conflicts):
             chunk = rows[start : start + 1000]
             cursor.execute(f"INSERT INTO {quote(table)} ({names}) VALUES " + ", ".join([one] * len(chunk)) + " ON CONFLICT DO NOTHING",
                            [v for row in chunk for v in row])
+
+
+def _adapt(columns, rows):
+    """Rows with each value in the form the backend stores (as the ORM would write it)."""
+    adapters = [_adapter(f) for f in columns]
+    if not any(adapters):
+        return rows
+    return [tuple(a(v) if a and v is not None else v for a, v in zip(adapters, row)) for row in rows]
 
 
 def _adapter(field):
@@ -98,8 +104,7 @@ def _value(obj, field, now):
 
 def _insert_returning(model, fields, rows):
     quote = connection.ops.quote_name
-    adapters = [_adapter(f) for f in fields]
-    rows = [tuple(a(v) if a and v is not None else v for a, v in zip(adapters, row)) for row in rows]
+    rows = _adapt(fields, rows)
     head = "INSERT INTO {} ({}) VALUES ".format(quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields))
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     size = max(1, min(500, connection.ops.bulk_batch_size(fields, rows)))
@@ -126,7 +131,6 @@ def update_rows(model, fields, rows):
     quote = connection.ops.quote_name
     sql = "UPDATE {} SET {} WHERE {} = %s".format(
         quote(meta.db_table), ", ".join(f"{quote(f.column)} = %s" for f in columns), quote(meta.pk.column))
-    adapters = [_adapter(f) for f in columns]
-    params = [tuple(a(v) if a and v is not None else v for a, v in zip(adapters, row[1:])) + (row[0],) for row in rows]
+    params = [(*values, row[0]) for row, values in zip(rows, _adapt(columns, [row[1:] for row in rows]))]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
