@@ -15,7 +15,6 @@ import csv
 import json
 import os
 import platform
-import resource
 import sqlite3
 import subprocess
 import sys
@@ -37,16 +36,20 @@ def make_shop(lines, folder):
 
 
 def guanxi_import(orders_csv, env):
-    """Migrate a fresh database and import products then orders; returns (seconds, rows, peak MiB)."""
+    """Migrate a fresh database and import products then orders; returns (seconds, rows, peak MiB, summary)."""
     run = lambda *args: subprocess.run([sys.executable, "-m", "guanxi.cli", *args], env=env, check=True, capture_output=True, text=True)
     run("migrate", "-v0")
     run("import_data", "products", str(orders_csv.parent / "products.csv"), "--json")
     started = time.perf_counter()
-    result = run("import_data", "orders", str(orders_csv), "--json", "--no-progress")
+    child = subprocess.Popen([sys.executable, "-m", "guanxi.cli", "import_data", "orders", str(orders_csv), "--json", "--no-progress"],
+                             env=env, stdout=subprocess.PIPE, text=True)
+    output = child.stdout.read()
+    _pid, status, usage = os.wait4(child.pid, 0)  # this child's own peak memory
     seconds = time.perf_counter() - started
-    summary = json.loads(result.stdout.strip().splitlines()[-1])
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return seconds, summary["read"], peak, summary
+    if status != 0:
+        raise SystemExit(f"import failed with status {status}")
+    summary = json.loads(output.strip().splitlines()[-1])
+    return seconds, summary["read"], usage.ru_maxrss / 1024, summary
 
 
 def raw_sqlite(orders_csv, path):

@@ -107,12 +107,13 @@ def _insert_returning(model, fields, rows):
     rows = _adapt(fields, rows)
     head = "INSERT INTO {} ({}) VALUES ".format(quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields))
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    size = max(1, min(500, connection.ops.bulk_batch_size(fields, rows)))
-    ids = []
+    largest = max(1, min(512, connection.ops.bulk_batch_size(fields, rows)))
+    ids, start = [], 0
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), size):
+        for size in _chunk_sizes(len(rows), largest):
             chunk = rows[start : start + size]
-            cursor.execute(head + ", ".join([one] * len(chunk)) + " RETURNING " + quote(model._meta.pk.column),
+            start += size
+            cursor.execute(head + ", ".join([one] * size) + " RETURNING " + quote(model._meta.pk.column),
                            [v for row in chunk for v in row])
             ids.extend(r[0] for r in cursor.fetchall())
     return ids
@@ -134,3 +135,23 @@ def update_rows(model, fields, rows):
     params = [(*values, row[0]) for row, values in zip(rows, _adapt(columns, [row[1:] for row in rows]))]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
+
+
+def _chunk_sizes(total, largest):
+    """Split `total` rows into chunks of a few fixed sizes (largest, then powers of two).
+
+    The database driver caches one compiled statement per SQL text; arbitrary
+    remainders would fill that cache with large one-off statements (memory that
+    grows with the length of an import).
+    """
+    sizes = []
+    while total >= largest:
+        sizes.append(largest)
+        total -= largest
+    power = 1 << max(0, largest.bit_length() - 1)
+    while total:
+        while power > total:
+            power >>= 1
+        sizes.append(power)
+        total -= power
+    return sizes

@@ -16,7 +16,7 @@ _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%d/%m/%Y")
 _DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M %z", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M")
 
 
-@lru_cache(maxsize=65536)  # the lines of one order repeat its date, total and currency
+@lru_cache(maxsize=8192)  # the lines of one order repeat its date, total and currency
 def parse_datetime(raw, default_tz=dt_timezone.utc):
     """ISO date or datetime (with or without offset), plus common shop formats.
 
@@ -58,7 +58,7 @@ def parse_date(raw):
         raise ValueError(_("%(value)r is not a date (expected YYYY-MM-DD)") % {"value": text}) from None
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def parse_money(raw):
     """A decimal amount; tolerates thousands separators and currency signs."""
     text = _MONEY_NOISE.sub("", raw.strip())
@@ -103,7 +103,7 @@ def parse_country(raw):
     return text
 
 
-@lru_cache(maxsize=65536)  # order files repeat a customer's address on every line
+@lru_cache(maxsize=8192)  # order files repeat a customer's address on every line
 def normalise_email(raw):
     """Lower-cased, syntax-checked address; no DNS look-up (works offline)."""
     try:
@@ -113,7 +113,7 @@ def normalise_email(raw):
     return checked.normalized.lower()
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def normalise_phone(raw, country=""):
     """E.164 form (+8613812345678); a number without + is read in `country`."""
     text = raw.strip()

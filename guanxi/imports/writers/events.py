@@ -55,7 +55,7 @@ class EventWriter:
         insert_rows(TimelineEntry, TIMELINE_COLUMNS, [
             (customers[ref_of(r.record)], TIMELINE_KIND.get(r.record["event_type"], TimelineKind.CART), r.record["occurred_at"],
              f"event:{pks[ids[r]]}", r.record.get("sku") or "", {"event_type": r.record["event_type"]})
-            for r in rows], ignore_conflicts=True)
+            for r in rows])  # refs name events created just now: nothing to conflict with
 
 
 def _content_id(record):

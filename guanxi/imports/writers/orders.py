@@ -81,7 +81,8 @@ class OrderWriter:
         owners_before = self._update(changed, customers, now)
         ids.update({o: pk for o, _m, _d, pk in changed})
         insert_rows(OrderLine, LINE_COLUMNS, [line for o, m in everything for line in _line_rows(ids[o], m, products)])
-        insert_rows(TimelineEntry, TIMELINE_COLUMNS, [_timeline_row(ids[o], m, customers) for o, m in everything], ignore_conflicts=True)
+        # No conflicts possible: refs name new orders, or changed ones whose entries _update removed.
+        insert_rows(TimelineEntry, TIMELINE_COLUMNS, [_timeline_row(ids[o], m, customers) for o, m in everything])
         refresh_order_figures({customers[ref_of(m[0].record)] for _o, m in everything} | owners_before)
 
     def _order_row(self, order_id, members, digest, customers, now):
