@@ -84,3 +84,16 @@ def test_consent_change_on_reimport_is_recorded_in_the_ledger(tmp_path):
     point = ContactPoint.objects.get(kind="email")
     assert point.consent == "denied"
     assert list(point.consent_events.values_list("status", flat=True)) == ["denied", "granted"]
+
+
+def test_two_ids_of_one_shop_sharing_a_phone_are_not_merged(tmp_path):
+    path = write_csv(tmp_path / "c.csv", HEADER, [row("C1", "mum@example.com", "13800001111", "王芳"),
+                                                  row("C2", "kid@example.com", "13800001111", "王小明")])
+    run = import_file("customers", path, batch_size=1)
+    assert counts(run) == (2, 1, 0, 0, 1)
+    [reject] = read_rejects(run)
+    assert reject["field"] == "phone" and "already belongs to customer C1 of this shop" in reject["reason"]
+    assert Customer.objects.get().full_name == "王芳"
+    # Another shop's id with the same e-mail is the same person, as before.
+    other = write_csv(tmp_path / "d.csv", HEADER, [row("X9", "mum@example.com")])
+    assert counts(import_file("customers", other, source="tmall")) == (1, 0, 1, 0, 0)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.customers.choices import AddressKind, ConsentStatus, ContactKind
-from guanxi.customers.models import Address, ConsentEvent, ContactPoint, Customer, Tag
+from guanxi.customers.models import Address, ConsentEvent, ContactPoint, Customer, CustomerExternalId, Tag
 from guanxi.imports.matching import CustomerMatcher
 from guanxi.imports.writers import Outcome
 from guanxi.lib.bulk import insert_objects
@@ -31,9 +31,13 @@ class CustomerWriter:
         refs = {row: (row.record.get("customer_id"), row.record.get("email"), row.record.get("phone")) for row in rows}
         known = self.matcher.existing(set(refs.values()))
         hashes = dict(Customer.objects.filter(pk__in={v for v in known.values() if v}).values_list("pk", "import_hash"))
+        other_accounts = self._other_accounts(refs, known)
         seen_ids = set()
         for row in rows:
             customer_id = known[refs[row]]
+            if customer_id in other_accounts:
+                out.reject(row, *self._shared_contact(row, other_accounts[customer_id]))
+                continue
             if customer_id in seen_ids:
                 out.reject(row, "customer_id", _("the same customer appears twice in this batch (same id, e-mail or phone)"))
                 continue
@@ -47,6 +51,22 @@ class CustomerWriter:
                 out.updated += 1
         out.created += self._create([r for r in rows if known[refs[r]] is None], out)
         return out
+
+    def _other_accounts(self, refs, known):
+        """Customers found by e-mail or phone who already have a different id in
+        this shop: {customer pk: their id}. Two ids of one shop are two accounts,
+        so they are not merged (a shared family phone must not mix two people)."""
+        by_contact = {known[ref] for ref in refs.values() if ref[0] and known[ref] and ref[0] not in self.matcher.by_id}
+        if not by_contact:
+            return {}
+        ids = CustomerExternalId.objects.filter(source=self.run.source, customer_id__in=by_contact)
+        return dict(ids.values_list("customer_id", "external_id"))
+
+    def _shared_contact(self, row, other_id):
+        record = row.record
+        field = "email" if record.get("email") and self.matcher.by_email.get(record["email"]) else "phone"
+        return field, _("%(field)s %(value)s already belongs to customer %(other)s of this shop; two customers of one shop cannot share it") % {
+            "field": field, "value": record.get(field), "other": other_id}
 
     def _normalise(self, rows, out):
         """Phones are read in the row's own country, so they are parsed here."""
