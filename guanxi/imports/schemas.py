@@ -5,7 +5,6 @@ The generic columns are documented in docs/import.md; keep the two in step.
 """
 
 import hashlib
-import json
 import zoneinfo
 from dataclasses import dataclass
 from functools import cached_property
@@ -79,6 +78,7 @@ class Field:
     name: str
     parse: object = None
     required: bool = False
+    many: bool = False  # a list is accepted (JSON input) and read as "a; b; c"
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,16 +105,17 @@ class Schema:
 
 
 CUSTOMER_REF = (Field("customer_id", _text(100)), Field("customer_email", p.normalise_email),
-                Field("customer_phone", _text(40)), Field("customer_name", _text(200)))
+                # Order and event files carry no country: numbers without +code are read as Chinese.
+                Field("customer_phone", p.normalise_phone), Field("customer_name", _text(200)))
 
 SCHEMAS = {
     "customers": Schema("customers", (
         Field("customer_id", _text(100)), Field("email", p.normalise_email), Field("phone", _text(40)),
         Field("first_name", _text(100)), Field("last_name", _text(100)), Field("full_name", _text(200)),
         Field("gender", _choice(_GENDERS, Gender.values)), Field("birthday", p.parse_date),
-        Field("occupation", _text(100)), Field("interests", p.parse_list), Field("locale", _locale),
+        Field("occupation", _text(100)), Field("interests", p.parse_list, many=True), Field("locale", _locale),
         Field("country", p.parse_country), Field("time_zone", _time_zone), Field("currency", p.parse_currency),
-        Field("tags", p.parse_list), Field("created_at", p.parse_datetime),
+        Field("tags", p.parse_list, many=True), Field("created_at", p.parse_datetime),
         Field("email_consent", p.parse_yes_no), Field("sms_consent", p.parse_yes_no),
         Field("wechat_id", _text(100)), Field("address1", _text(255)), Field("address2", _text(255)),
         Field("city", _text(100)), Field("region", _text(100)), Field("postal_code", _text(20)),
@@ -190,22 +191,20 @@ class RowParser:
 
     def __init__(self, schema, columns):
         self.schema = schema
-        self.plan = [(name, column, schema.field(name).parse) for name, column in columns.items()]
+        self.plan = [(name, column, schema.field(name)) for name, column in columns.items()]
         self.required = [f.name for f in schema.fields if f.required]
 
     def __call__(self, raw):
         """Return (record, fingerprint) or raise RowRejected."""
         record, seen = {}, []
-        for name, column, parser in self.plan:
-            value = raw.get(column, "")
-            if isinstance(value, str):
-                value = value.strip()
+        for name, column, field in self.plan:
+            value = _as_text(field, raw.get(column, ""))
             seen.append(value)
-            if value == "" or value is None or value == []:
+            if value == "":
                 record[name] = None
                 continue
             try:
-                record[name] = parser(value) if parser and isinstance(value, str) else value
+                record[name] = field.parse(value) if field.parse else value
             except ValueError as exc:
                 raise RowRejected(name, str(exc)) from None
         self._check_required(record)
@@ -220,7 +219,19 @@ class RowParser:
             raise RowRejected(one_of[0], _("needs one of: %(fields)s") % {"fields": ", ".join(one_of)})
 
 
+def _as_text(field, value):
+    """Every value is parsed from text: JSON lists only where the field takes a
+    list, anything else that is not text is refused (never stored unchecked)."""
+    if value is None:
+        return ""
+    if isinstance(value, list) and field.many and all(isinstance(v, str) for v in value):
+        return "; ".join(v.strip() for v in value if v.strip())
+    if not isinstance(value, str):
+        raise RowRejected(field.name, _("expected text, not %(type)s") % {"type": type(value).__name__})
+    return value.strip()
+
+
 def _fingerprint(values):
     """Hash of the mapped input values: equal fingerprints mean nothing changed."""
-    text = "\x1f".join(v if isinstance(v, str) else json.dumps(v, sort_keys=True, default=str) for v in values)
+    text = "\x1f".join(values)
     return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()

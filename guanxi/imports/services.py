@@ -134,15 +134,28 @@ def _finish(run, rejects, status, error=""):
 
 
 def _batches(schema, columns, raw_rows, size, rejects, run, bar):
-    """Parse rows and yield lists of Row, never splitting a group (an order)."""
+    """Parse rows and yield lists of Row, never splitting a group (an order).
+
+    A group is all or nothing: when one line of an order is rejected, its other
+    lines are rejected too, so no order is ever saved without one of its lines.
+    """
     batch, previous, parser = [], None, RowParser(schema, columns)
+    failed = None  # (group value, line) of the group that has a rejected line
     for line, raw in raw_rows:
         run.read += 1
         if bar is not None:
             bar.update()
-        row = _parse(schema, parser, columns, line, raw, previous, rejects, run)
-        previous = raw if row is None else row.raw
+        raw = _fill_down(schema, columns, raw, previous) if "__invalid__" not in raw else raw
+        group = _group_value(schema, columns, raw)
+        previous = raw
+        if failed and group == failed[0]:
+            _reject(rejects, run, line, schema.group_by, _group_failed(group, failed[1]), raw)
+            continue
+        row = _parse(parser, line, raw, rejects, run)
         if row is None:
+            if schema.group_by and group:
+                failed = (group, line)
+                batch = _drop_group(batch, group, line, schema, rejects, run)
             continue
         if len(batch) >= size and (not schema.group_by or row.group != batch[-1].group):
             yield batch
@@ -152,7 +165,32 @@ def _batches(schema, columns, raw_rows, size, rejects, run, bar):
         yield batch
 
 
-def _parse(schema, parser, columns, line, raw, previous, rejects, run):
+def _group_failed(group, line):
+    return _("order %(order)s has a rejected line (line %(line)d): the whole order is left out") % {"order": group, "line": line}
+
+
+def _group_value(schema, columns, raw):
+    value = raw.get(columns.get(schema.group_by)) if schema.group_by else None
+    return value.strip() if isinstance(value, str) else value
+
+
+def _drop_group(batch, group, line, schema, rejects, run):
+    """Reject the earlier lines of a group whose later line was rejected
+    (they are the batch's tail: the lines of a group are adjacent)."""
+    keep = len(batch)
+    while keep and batch[keep - 1].group == group:
+        keep -= 1
+    for row in batch[keep:]:
+        _reject(rejects, run, row.line, schema.group_by, _group_failed(group, line), row.raw)
+    return batch[:keep]
+
+
+def _reject(rejects, run, line, field, reason, raw):
+    rejects.add(line, field, reason, raw)
+    run.rejected += 1
+
+
+def _parse(parser, line, raw, rejects, run):
     try:
         if "__invalid__" in raw:
             raise RowRejected("", raw["__invalid__"])
@@ -160,13 +198,11 @@ def _parse(schema, parser, columns, line, raw, previous, rejects, run):
             raise RowRejected("", _("line is not valid %(encoding)s text") % {"encoding": raw[BAD_ENCODING].upper()})
         if "__extra__" in raw:
             raise RowRejected("", _("more cells than the header has columns"))
-        raw = _fill_down(schema, columns, raw, previous)
         record, fingerprint = parser(raw)
     except RowRejected as exc:
-        rejects.add(line, exc.field, exc.reason, raw)
-        run.rejected += 1
+        _reject(rejects, run, line, exc.field, exc.reason, raw)
         return None
-    group = record.get(schema.group_by) if schema.group_by else None
+    group = record.get(parser.schema.group_by) if parser.schema.group_by else None
     return Row(line=line, record=record, hash=fingerprint, raw=raw, group=group)
 
 

@@ -41,7 +41,9 @@ def _postgres_insert(table, columns, rows, ignore_conflicts):
     names = ", ".join(quote(f.column) for f in columns)
     with connection.cursor() as cursor:
         if not ignore_conflicts:
-            with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
+            # The raw psycopg cursor bypasses Django's error translation: wrap it
+            # so a unique violation is an IntegrityError here as everywhere.
+            with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
             return

@@ -11,7 +11,10 @@ import phonenumbers
 from django.utils.translation import gettext as _
 from email_validator import EmailNotValidError, validate_email
 
-_MONEY_NOISE = re.compile(r"[\s,¥￥$€£]|CNY|RMB|USD|EUR|GBP|元", re.IGNORECASE)
+_MONEY_NOISE = re.compile(r"[\s¥￥$€£]|CNY|RMB|USD|EUR|GBP|元", re.IGNORECASE)
+# A comma is read only as a thousands separator between groups of three digits;
+# "12,5" or "1.299,50" (decimal commas) are refused rather than misread.
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%d/%m/%Y")
 _DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M %z", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M")
 
@@ -62,6 +65,10 @@ def parse_date(raw):
 def parse_money(raw):
     """A decimal amount; tolerates thousands separators and currency signs."""
     text = _MONEY_NOISE.sub("", raw.strip())
+    if "," in text:
+        if not _THOUSANDS.fullmatch(text):
+            raise ValueError(_("%(value)r: a comma is only allowed between groups of three digits (write 1299.50, not 1.299,50 or 12,5)") % {"value": raw})
+        text = text.replace(",", "")
     try:
         value = Decimal(text)
     except InvalidOperation:

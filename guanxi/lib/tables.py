@@ -69,8 +69,12 @@ class Table:
             book.close()
 
     def _jsonl_rows(self):
-        with open(self.path, encoding=self.encoding, errors="replace") as handle:
-            for line, text in enumerate(handle, start=1):
+        with open(self.path, "rb") as handle:
+            bad_lines = set()
+            for line, text in enumerate(_decoded_lines(handle, self.encoding, bad_lines), start=1):
+                if line in bad_lines:
+                    yield line, {BAD_ENCODING: self.encoding}
+                    continue
                 if not text.strip():
                     continue
                 try:
@@ -136,7 +140,10 @@ def detect_encoding(sample):
         return "utf-8-sig"
     text = sample.decode("utf-8", errors="replace")
     bad = text.count("\ufffd")
-    if bad <= 1:  # the sample may cut a character in two at its end
+    # A few stray bytes (a cp1252 "é", a cut character at the sample's end) keep
+    # UTF-8: those lines are rejected visibly, while a wrong GB18030 guess would
+    # silently garble every Chinese character after the sample.
+    if bad < 8:
         return "utf-8"
     good = sum(1 for ch in text if ord(ch) > 127 and ch != "\ufffd")
     if good >= bad:
@@ -159,7 +166,9 @@ def open_table(path, encoding=None):
     if suffix in {".xlsx", ".xlsm"}:
         return _open_xlsx(path)
     if suffix in {".jsonl", ".ndjson"}:
-        return Table(path, "jsonl", encoding or "utf-8-sig", header=[])
+        with open(path, "rb") as raw:
+            sample = raw.read(SAMPLE_BYTES)
+        return Table(path, "jsonl", encoding or detect_encoding(sample), header=[])
     if suffix == ".parquet":
         import pyarrow.parquet as pq
 

@@ -24,6 +24,7 @@ class CustomerWriter:
     def __init__(self, run):
         self.run = run
         self.matcher = CustomerMatcher(run.source)
+        self.seen = {}  # customer pk -> first line, over the whole run
 
     def write(self, rows):
         out = Outcome()
@@ -32,18 +33,17 @@ class CustomerWriter:
         known = self.matcher.existing(set(refs.values()))
         hashes = dict(Customer.objects.filter(pk__in={v for v in known.values() if v}).values_list("pk", "import_hash"))
         other_accounts = self._other_accounts(refs, known)
-        seen_ids = set()
         for row in rows:
             customer_id = known[refs[row]]
             if customer_id in other_accounts:
                 out.reject(row, *self._shared_contact(row, other_accounts[customer_id]))
                 continue
-            if customer_id in seen_ids:
-                out.reject(row, "customer_id", _("the same customer appears twice in this batch (same id, e-mail or phone)"))
+            if customer_id in self.seen:
+                out.reject(row, "customer_id", _("the same customer (same id, e-mail or phone) appeared earlier in this file, on line %(line)d") % {"line": self.seen[customer_id]})
                 continue
             if customer_id is None:
                 continue
-            seen_ids.add(customer_id)
+            self.seen[customer_id] = row.line
             if hashes.get(customer_id) == row.hash:
                 out.unchanged += 1
             else:
@@ -93,6 +93,7 @@ class CustomerWriter:
                 seen[k] = row.line
             unique.append(row)
         customers = insert_objects([_new_customer(r, self.run.source) for r in unique], returning=True)
+        self.seen.update({c.pk: r.line for r, c in zip(unique, customers)})
         found = {(r.record.get("customer_id"), r.record.get("email"), r.record.get("phone")): c.pk for r, c in zip(unique, customers)}
         self.matcher.existing(set(found))  # nothing known: every identifier gets linked below
         self.matcher._link_identifiers(list(found), found)

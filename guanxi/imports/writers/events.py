@@ -59,5 +59,5 @@ class EventWriter:
 
 
 def _content_id(record):
-    key = "|".join(str(record.get(k) or "") for k in ("event_type", "customer_id", "customer_email", "occurred_at", "sku", "session_id"))
+    key = "|".join(str(record.get(k) or "") for k in ("event_type", "customer_id", "customer_email", "customer_phone", "occurred_at", "sku", "session_id"))
     return "h" + hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:32]

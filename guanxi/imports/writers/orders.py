@@ -30,6 +30,7 @@ class OrderWriter:
     def __init__(self, run):
         self.run = run
         self.matcher = CustomerMatcher(run.source)
+        self.seen = {}  # order id -> first line, over the whole run (dry runs included)
 
     def write(self, rows):
         out = Outcome()
@@ -43,9 +44,7 @@ class OrderWriter:
         for order_id, members in groups:
             digest = _group_hash(members)
             known = existing.get(order_id)
-            if known and known[1] == self.run.pk:
-                _reject_group(out, members, _("order %(order)s already appeared earlier in this file; the lines of one order must be next to each other") % {"order": order_id})
-            elif known is None:
+            if known is None:
                 new.append((order_id, members, digest))
             elif known[2] == digest:
                 out.unchanged += len(members)
@@ -58,12 +57,16 @@ class OrderWriter:
         return out
 
     def _valid_groups(self, groups, out):
-        seen, valid = {}, []
+        seen, valid = self.seen, []
         for order_id, members in groups:
             if order_id in seen:
                 _reject_group(out, members, _("order %(order)s already appeared on line %(line)d; the lines of one order must be next to each other") % {"order": order_id, "line": seen[order_id]})
                 continue
             seen[order_id] = members[0].line
+            lineless = next((r for r in members if _has_goods(r.record) is None), None)
+            if lineless:
+                _reject_group(out, members, _("line %(line)d has a quantity or price but no sku or product name") % {"line": lineless.line}, "sku")
+                continue
             conflict = next((f for f in ORDER_FIELDS if len({r.record.get(f) for r in members}) > 1), None)
             if conflict:
                 _reject_group(out, members, _("the lines of order %(order)s disagree on %(field)s") % {"order": order_id, "field": conflict}, conflict)
@@ -111,6 +114,16 @@ def _group(rows):
         else:
             groups.append((row.group, [row]))
     return groups
+
+
+def _has_goods(record):
+    """True for a line naming goods, False for an order-only row, None for a
+    line with a quantity or price but nothing to say what was bought."""
+    if record.get("sku") or record.get("product_name"):
+        return True
+    if record.get("quantity") is not None or record.get("unit_price") is not None:
+        return None
+    return False
 
 
 def _group_hash(members):

@@ -20,7 +20,8 @@ def test_datetimes_in_shop_formats():
 def test_money_tolerates_separators_and_signs_but_not_garbage():
     assert p.parse_money("¥1,299.5") == Decimal("1299.50")
     assert p.parse_money("-3") == Decimal("-3.00")
-    for bad in ("abc", "1e400", "NaN", "12..3"):
+    assert p.parse_money("1,299,000.5") == Decimal("1299000.50")
+    for bad in ("abc", "1e400", "NaN", "12..3", "1.299,50", "12,5", "0,99", "1 299,50 €"):
         with pytest.raises(ValueError):
             p.parse_money(bad)
 

@@ -68,3 +68,25 @@ def test_detect_encoding_prefers_utf8_with_a_few_bad_bytes():
     sample = ("王芳,上海\n" * 50).encode() + b"\xe9x\n"
     assert detect_encoding(sample) == "utf-8"
     assert detect_encoding(("王芳,上海\n" * 50).encode("gbk")) == "gb18030"
+
+
+def test_json_lines_in_gbk_are_detected_and_a_damaged_line_flagged(tmp_path):
+    lines = [json.dumps({"name": f"王芳{n}"}, ensure_ascii=False) for n in range(10)]
+    (tmp_path / "gbk.jsonl").write_bytes("\n".join(lines).encode("gbk"))
+    rows = list(open_table(tmp_path / "gbk.jsonl").rows())
+    assert rows[0] == (1, {"name": "王芳0"}) and len(rows) == 10
+    (tmp_path / "bad.jsonl").write_bytes(b'{"name": "ok"}\n{"name": "Ren\xe9e"}\n')
+    rows = list(open_table(tmp_path / "bad.jsonl").rows())
+    assert rows[0] == (1, {"name": "ok"}) and rows[1] == (2, {BAD_ENCODING: "utf-8"})
+
+
+def test_stray_cp1252_bytes_early_in_a_utf8_file_do_not_switch_it_to_gb18030(tmp_path):
+    head = "name,city\n" + "Ren\xe9e,Paris\n".encode("cp1252").decode("latin-1") * 2
+    body = "x,y\n" * 300_000 + "王芳,上海\n"
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(head.encode("latin-1") + body.encode("utf-8"))
+    table = open_table(path)
+    rows = list(table.rows())
+    assert table.encoding == "utf-8"
+    assert [line for line, row in rows if BAD_ENCODING in row] == [2, 3]
+    assert rows[-1][1] == {"name": "王芳", "city": "上海"}
