@@ -276,14 +276,16 @@ WEBHOOK_BODY = {
 def receive_webhook(
     request: HttpRequest,
     source: str,
-    signature: str | None = Header(None, alias="X-Guanxi-Signature", description="sha256=<hex HMAC-SHA256 of the raw body>"),
+    signature: str | None = Header(None, alias="X-Guanxi-Signature",
+                                   description='sha256=<hex HMAC-SHA256 of "<timestamp>.<event id>.<topic>." + raw body>'),
     event_id: str | None = Header(None, alias="X-Guanxi-Event-Id"),
     topic: str | None = Header(None, alias="X-Guanxi-Topic"),
+    timestamp: str | None = Header(None, alias="X-Guanxi-Timestamp", description="Unix seconds; at most 5 minutes off"),
 ):
     """No API key: the signature with the endpoint's secret (`guanxi createwebhook SOURCE`)
     authenticates. A delivery whose event id was seen before answers `duplicate`."""
     try:
-        result = webhooks.receive(source, request.body, signature=signature, event_id=event_id, topic=topic)
+        result = webhooks.receive(source, request.body, signature=signature, event_id=event_id, topic=topic, timestamp=timestamp)
     except webhooks.WebhookUnauthorized as exc:
         raise HttpError(401, str(exc)) from None
     except webhooks.WebhookInvalid as exc:

@@ -1,10 +1,15 @@
 """Signed webhooks: a shop pushes customers, orders and events as they happen.
 
-A delivery is a POST of JSON with three headers (or the same fields in the
-body, `{"id", "topic", "data"}`); the data is one record or a list of them:
-    X-Guanxi-Signature: sha256=<hex HMAC-SHA256 of the raw body with the endpoint's secret>
+A delivery is a POST of JSON with these headers (id and topic may instead be
+fields of the body, `{"id", "topic", "data"}`); the data is one record or a list:
+    X-Guanxi-Timestamp: Unix seconds when it was sent; refused when more than
+                        5 minutes away from now (a captured delivery cannot be replayed later)
     X-Guanxi-Event-Id:  unique per delivery; a retry sends the same id
     X-Guanxi-Topic:     one of TOPICS
+    X-Guanxi-Signature: sha256=<hex HMAC-SHA256 with the endpoint's secret of
+                        "<timestamp>.<event id>.<topic>." followed by the raw body>
+Signing the timestamp, id and topic with the body means none of them can be
+changed to re-import an old delivery under a new id or another topic.
 
 Steps of `receive()`:
 1. find the endpoint of the source and check the signature over the raw bytes
@@ -20,6 +25,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import time
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -60,9 +66,24 @@ class WebhookResult:
     run: ImportRun | None = None
 
 
+MAX_CLOCK_SKEW = 300  # seconds
+
+
 def sign(secret, body):
-    """The X-Guanxi-Signature value for this body (what senders compute)."""
+    """HMAC-SHA256 signature value of these bytes (senders sign `signed_content`)."""
     return SIGNATURE_PREFIX + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def signed_content(timestamp, event_id, topic, body):
+    """The bytes a delivery's signature covers."""
+    return f"{timestamp}.{event_id}.{topic}.".encode() + body
+
+
+def delivery_headers(secret, body, event_id, topic, timestamp=None):
+    """Headers for a delivery of `body` (what a sender, or a test, sends)."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    return {"X-Guanxi-Timestamp": str(timestamp), "X-Guanxi-Event-Id": event_id, "X-Guanxi-Topic": topic,
+            "X-Guanxi-Signature": sign(secret, signed_content(timestamp, event_id, topic, body))}
 
 
 def signature_matches(secret, body, signature):
@@ -103,16 +124,17 @@ def records_for(kind, data):
     return items
 
 
-def receive(source, body, *, signature=None, event_id=None, topic=None):
+def receive(source, body, *, signature=None, event_id=None, topic=None, timestamp=None):
     """Verify and import one delivery; returns a WebhookResult or raises
     WebhookUnauthorized / WebhookInvalid (nothing written in either case)."""
     endpoint = WebhookEndpoint.objects.filter(source=source).first()
-    if endpoint is None or not signature_matches(endpoint.secret, body, signature):
-        raise WebhookUnauthorized(_("Unknown webhook source or bad signature."))
-    payload = _parse(body)
-    envelope = payload if isinstance(payload, dict) else {}
+    envelope = _envelope(body)
     event_id = str(event_id or envelope.get("id") or "").strip()
     topic = str(topic or envelope.get("topic") or "").strip()
+    if endpoint is None or not _fresh(timestamp) or not signature_matches(
+            endpoint.secret, signed_content(str(timestamp).strip(), event_id, topic, body), signature):
+        raise WebhookUnauthorized(_("Unknown webhook source, a bad signature or a stale timestamp."))
+    payload = _parse(body)
     if not event_id or len(event_id) > EVENT_ID_MAX:
         raise WebhookInvalid("id", _("needs an event id of at most %(max)d characters (X-Guanxi-Event-Id)") % {"max": EVENT_ID_MAX})
     if topic not in TOPICS:
@@ -124,6 +146,23 @@ def receive(source, body, *, signature=None, event_id=None, topic=None):
     if WebhookDelivery.objects.filter(source=source, event_id=event_id).exists():
         return WebhookResult("duplicate")
     return _import_once(source, event_id, topic, records)
+
+
+def _fresh(timestamp):
+    try:
+        sent = int(str(timestamp).strip())
+    except ValueError:
+        return False
+    return abs(time.time() - sent) <= MAX_CLOCK_SKEW
+
+
+def _envelope(body):
+    """id/topic from the body before verification: they are then checked by the signature."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return payload if isinstance(payload, dict) else {}
 
 
 def _parse(body):

@@ -11,7 +11,7 @@ from guanxi.commerce.models import Event, Order, OrderLine
 from guanxi.customers.models import Customer
 from guanxi.imports import webhooks
 from guanxi.imports.models import ImportRun, WebhookDelivery, WebhookEndpoint
-from guanxi.imports.webhooks import order_records, rotate_secret, sign, signature_matches
+from guanxi.imports.webhooks import delivery_headers, order_records, rotate_secret, sign, signature_matches
 
 pytestmark = pytest.mark.django_db
 
@@ -32,10 +32,16 @@ def endpoint(db):
     return rotate_secret("shopify")
 
 
-def deliver(client, endpoint, data, topic="order.created", event_id="evt-1", secret=None, url=URL):
+def deliver(client, endpoint, data, topic="order.created", event_id="evt-1", secret=None, url=URL, timestamp=None):
     body = json.dumps(data).encode()
-    headers = {"X-Guanxi-Signature": sign(secret or endpoint.secret, body), "X-Guanxi-Topic": topic, "X-Guanxi-Event-Id": event_id}
+    headers = delivery_headers(secret or endpoint.secret, body, event_id, topic, timestamp)
     return client.post(url, body, content_type="application/json", headers=headers)
+
+
+def signed_only(secret, body, event_id="", topic=""):
+    """Timestamp and signature headers, leaving id and topic to the body."""
+    headers = delivery_headers(secret, body, event_id, topic)
+    return {k: v for k, v in headers.items() if k in ("X-Guanxi-Timestamp", "X-Guanxi-Signature")}
 
 
 def test_a_signature_is_an_hmac_sha256_of_the_raw_body():
@@ -105,7 +111,7 @@ def test_a_new_event_about_the_same_order_updates_it(client, endpoint):
 
 def test_id_topic_and_data_may_come_in_the_body(client, endpoint):
     body = json.dumps({"id": "evt-9", "topic": "customer.created", "data": {"customer_id": "42", "email": "mei@example.com"}}).encode()
-    response = client.post(URL, body, content_type="application/json", headers={"X-Guanxi-Signature": sign(endpoint.secret, body)})
+    response = client.post(URL, body, content_type="application/json", headers=signed_only(endpoint.secret, body, "evt-9", "customer.created"))
     assert response.status_code == 200, response.content
     assert Customer.objects.filter(external_ids__source="shopify", external_ids__external_id="42").exists()
     assert WebhookDelivery.objects.get().event_id == "evt-9"
@@ -124,7 +130,8 @@ def test_events_may_come_as_a_list(client, endpoint):
 ])
 def test_a_signed_delivery_without_a_known_topic_or_an_id_is_a_422(client, endpoint, headers, field):
     body = json.dumps(ORDER).encode()
-    response = client.post(URL, body, content_type="application/json", headers={"X-Guanxi-Signature": sign(endpoint.secret, body), **headers})
+    signed = signed_only(endpoint.secret, body, headers.get("X-Guanxi-Event-Id", ""), headers.get("X-Guanxi-Topic", ""))
+    response = client.post(URL, body, content_type="application/json", headers={**signed, **headers})
     assert response.status_code == 422
     assert response.json()["detail"][0]["field"] == field
     assert not WebhookDelivery.objects.exists()
@@ -132,7 +139,7 @@ def test_a_signed_delivery_without_a_known_topic_or_an_id_is_a_422(client, endpo
 
 def test_a_signed_body_that_is_not_json_is_a_422(client, endpoint):
     body = b"<xml/>"
-    headers = {"X-Guanxi-Signature": sign(endpoint.secret, body), "X-Guanxi-Topic": "order.created", "X-Guanxi-Event-Id": "e1"}
+    headers = delivery_headers(endpoint.secret, body, "e1", "order.created")
     response = client.post(URL, body, content_type="application/json", headers=headers)
     assert response.status_code == 422
 
@@ -160,3 +167,18 @@ def test_createwebhook_prints_the_url_and_a_new_secret_each_time(db):
     call_command("createwebhook", "tmall", stdout=io.StringIO())
     assert WebhookEndpoint.objects.get(source="tmall").secret != first
     assert WebhookEndpoint.objects.count() == 1
+
+
+def test_a_captured_delivery_cannot_be_replayed_under_a_new_id_or_topic_or_later(client, endpoint):
+    import time
+
+    body = json.dumps(ORDER).encode()
+    headers = delivery_headers(endpoint.secret, body, "evt-1", "order.created")
+    assert client.post(URL, body, content_type="application/json", headers=headers).status_code == 200
+    for changed in ({"X-Guanxi-Event-Id": "evt-attacker"}, {"X-Guanxi-Topic": "order.updated"},
+                    {"X-Guanxi-Timestamp": str(int(time.time()) + 1)}):
+        response = client.post(URL, body, content_type="application/json", headers={**headers, **changed})
+        assert response.status_code == 401, changed
+    stale = deliver(client, endpoint, ORDER, event_id="evt-old", timestamp=int(time.time()) - 301)
+    assert stale.status_code == 401
+    assert WebhookDelivery.objects.count() == 1
