@@ -15,7 +15,8 @@ _MONEY_NOISE = re.compile(r"[\s¥￥$€£]|CNY|RMB|USD|EUR|GBP|元", re.IGNOREC
 # A comma is read only as a thousands separator between groups of three digits;
 # "12,5" or "1.299,50" (decimal commas) are refused rather than misread.
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
-_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%d/%m/%Y")
+# Year first only: 03/08/2025 is March in the US and August elsewhere, so it is refused, not guessed.
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d")
 _DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M %z", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M")
 
 

@@ -64,7 +64,10 @@ class Table:
             for line, values in enumerate(sheet_rows, start=2):
                 cells = ["" if v is None else _cell_text(v) for v in values]
                 if any(c.strip() for c in cells):
-                    yield line, dict(zip(self.header, cells))
+                    row = dict(zip(self.header, cells))
+                    if any(c.strip() for c in cells[len(self.header):]):
+                        row["__extra__"] = cells[len(self.header):]
+                    yield line, row
         finally:
             book.close()
 
@@ -191,7 +194,17 @@ def _open_csv(path, encoding, tab):
     header = [h.strip().lower() for h in first]
     if not any(header):
         raise TableError(_("%(name)s has no header line") % {"name": path.name})
-    return Table(path, "csv", encoding, delimiter, header)
+    return Table(path, "csv", encoding, delimiter, _checked_header(path, header))
+
+
+def _checked_header(path, header):
+    """Lower-cased column names; a name used twice would silently lose a column."""
+    seen = set()
+    for name in header:
+        if name and name in seen:
+            raise TableError(_("%(name)s: the column %(column)s appears twice in the header") % {"name": path.name, "column": name})
+        seen.add(name)
+    return header
 
 
 def _sniff_delimiter(text):
@@ -215,4 +228,7 @@ def _open_xlsx(path):
         book.close()
     if not first:
         raise TableError(_("%(name)s is empty") % {"name": path.name})
-    return Table(path, "xlsx", header=[("" if v is None else str(v)).strip().lower() for v in first])
+    header = [("" if v is None else str(v)).strip().lower() for v in first]
+    while header and not header[-1]:  # Excel pads rows to the sheet's widest row
+        header.pop()
+    return Table(path, "xlsx", header=_checked_header(path, header))

@@ -55,3 +55,8 @@ def test_dates_lists_and_yes_no():
 @given(st.decimals(min_value=-10**9, max_value=10**9, places=2, allow_nan=False, allow_infinity=False))
 def test_money_round_trips_any_two_decimal_amount(amount):
     assert p.parse_money(str(amount)) == amount
+
+
+def test_day_first_or_month_first_dates_are_refused_not_guessed():
+    with pytest.raises(ValueError, match="is not a date"):
+        p.parse_date("03/08/2025")

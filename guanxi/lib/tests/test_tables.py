@@ -90,3 +90,15 @@ def test_stray_cp1252_bytes_early_in_a_utf8_file_do_not_switch_it_to_gb18030(tmp
     assert table.encoding == "utf-8"
     assert [line for line, row in rows if BAD_ENCODING in row] == [2, 3]
     assert rows[-1][1] == {"name": "王芳", "city": "上海"}
+
+
+def test_a_column_named_twice_is_refused_and_extra_excel_cells_are_flagged(tmp_path):
+    (tmp_path / "d.csv").write_text("sku,SKU\n1,2\n")
+    with pytest.raises(TableError, match="the column sku appears twice"):
+        open_table(tmp_path / "d.csv")
+    book = openpyxl.Workbook()
+    book.active.append(["sku", "price"])
+    book.active.append(["A1", 1, "surprise"])
+    book.save(tmp_path / "x.xlsx")
+    [(line, row)] = list(open_table(tmp_path / "x.xlsx").rows())
+    assert line == 2 and row["__extra__"] == ["surprise"]
