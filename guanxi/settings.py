@@ -207,4 +207,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
+    # The worker (run_huey) gives huey its own handler; without this every line prints twice.
+    "loggers": {"huey": {"level": "INFO", "propagate": False}},
 }
