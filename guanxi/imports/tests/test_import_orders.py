@@ -103,7 +103,7 @@ def test_an_order_id_repeated_in_a_later_batch_is_rejected(tmp_path):
     rows = [order_line(str(n), "C1") for n in range(10)] + [order_line("3", "C1", sku="LATE")]
     run = import_file("orders", write_csv(tmp_path / "o.csv", ORDER_HEADER, rows), batch_size=4)
     assert counts(run) == (11, 10, 0, 0, 1)
-    assert "already appeared on line 5" in read_rejects(run)[0]["reason"]
+    assert "already appeared earlier in this file" in read_rejects(run)[0]["reason"]
 
 
 def test_lines_that_disagree_on_the_order_total_are_rejected(tmp_path):

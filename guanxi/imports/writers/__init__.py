@@ -24,6 +24,30 @@ class Outcome:
         self.rejected.append((row, field_name, reason))
 
 
+class PkSet:
+    """Primary keys seen during a run, one bit each: a 5M-line file's millions
+    of orders cost a few hundred kilobytes, so memory stays flat."""
+
+    def __init__(self):
+        self._bits = bytearray()
+
+    def add(self, pk):
+        byte = pk >> 3
+        if byte >= len(self._bits):
+            self._bits.extend(bytes(byte - len(self._bits) + 1 + len(self._bits) // 2))
+        self._bits[byte] |= 1 << (pk & 7)
+
+    def update(self, pks):
+        for pk in pks:
+            self.add(pk)
+
+    def __contains__(self, pk):
+        if pk is None:
+            return False
+        byte = pk >> 3
+        return byte < len(self._bits) and bool(self._bits[byte] & (1 << (pk & 7)))
+
+
 def _registry():
     from guanxi.imports.writers.customers import CustomerWriter
     from guanxi.imports.writers.events import EventWriter

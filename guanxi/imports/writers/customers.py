@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from guanxi.customers.choices import AddressKind, ConsentStatus, ContactKind
 from guanxi.customers.models import Address, ConsentEvent, ContactPoint, Customer, CustomerExternalId, Tag
 from guanxi.imports.matching import CustomerMatcher
-from guanxi.imports.writers import Outcome
+from guanxi.imports.writers import Outcome, PkSet
 from guanxi.lib.bulk import insert_objects
 from guanxi.lib.parsing import normalise_phone
 
@@ -24,7 +24,7 @@ class CustomerWriter:
     def __init__(self, run):
         self.run = run
         self.matcher = CustomerMatcher(run.source)
-        self.seen = {}  # customer pk -> first line, over the whole run
+        self.seen = PkSet()  # customers this run already wrote or confirmed
 
     def write(self, rows):
         out = Outcome()
@@ -39,11 +39,11 @@ class CustomerWriter:
                 out.reject(row, *self._shared_contact(row, other_accounts[customer_id]))
                 continue
             if customer_id in self.seen:
-                out.reject(row, "customer_id", _("the same customer (same id, e-mail or phone) appeared earlier in this file, on line %(line)d") % {"line": self.seen[customer_id]})
+                out.reject(row, "customer_id", _("the same customer (same id, e-mail or phone) appeared earlier in this file"))
                 continue
             if customer_id is None:
                 continue
-            self.seen[customer_id] = row.line
+            self.seen.add(customer_id)
             if hashes.get(customer_id) == row.hash:
                 out.unchanged += 1
             else:
@@ -93,7 +93,8 @@ class CustomerWriter:
                 seen[k] = row.line
             unique.append(row)
         customers = insert_objects([_new_customer(r, self.run.source) for r in unique], returning=True)
-        self.seen.update({c.pk: r.line for r, c in zip(unique, customers)})
+        if not self.run.dry_run:  # rolled-back keys are handed out again
+            self.seen.update(c.pk for c in customers)
         found = {(r.record.get("customer_id"), r.record.get("email"), r.record.get("phone")): c.pk for r, c in zip(unique, customers)}
         self.matcher.existing(set(found))  # nothing known: every identifier gets linked below
         self.matcher._link_identifiers(list(found), found)

@@ -14,7 +14,7 @@ from guanxi.commerce.services import refresh_order_figures
 from guanxi.customers.choices import TimelineKind
 from guanxi.customers.models import Customer, TimelineEntry
 from guanxi.imports.matching import CustomerMatcher, ref_of
-from guanxi.imports.writers import Outcome
+from guanxi.imports.writers import Outcome, PkSet
 from guanxi.imports.writers.catalogue import product_ids
 
 ORDER_COLUMNS = ("source", "external_id", "customer", "ordered_at", "currency", "total", "status", "channel",
@@ -30,7 +30,10 @@ class OrderWriter:
     def __init__(self, run):
         self.run = run
         self.matcher = CustomerMatcher(run.source)
-        self.seen = {}  # order id -> first line, over the whole run (dry runs included)
+        # Orders this run already wrote or confirmed: an id coming back in a later
+        # batch is a repeat. (Dry runs roll new orders back, so only orders that
+        # existed before are remembered there.)
+        self.seen = PkSet()
 
     def write(self, rows):
         out = Outcome()
@@ -44,20 +47,26 @@ class OrderWriter:
         for order_id, members in groups:
             digest = _group_hash(members)
             known = existing.get(order_id)
-            if known is None:
+            if known and known[0] in self.seen:
+                _reject_group(out, members, _("order %(order)s already appeared earlier in this file; the lines of one order must be next to each other") % {"order": order_id})
+            elif known is None:
                 new.append((order_id, members, digest))
             elif known[2] == digest:
                 out.unchanged += len(members)
+                self.seen.add(known[0])
             else:
                 changed.append((order_id, members, digest, known[0]))
+                self.seen.add(known[0])
         if new or changed:
-            self._save(new, changed)
+            created = self._save(new, changed)
+            if not self.run.dry_run:
+                self.seen.update(created)
             out.created += sum(len(m) for _o, m, _d in new)
             out.updated += sum(len(m) for _o, m, _d, _pk in changed)
         return out
 
     def _valid_groups(self, groups, out):
-        seen, valid = self.seen, []
+        seen, valid = {}, []
         for order_id, members in groups:
             if order_id in seen:
                 _reject_group(out, members, _("order %(order)s already appeared on line %(line)d; the lines of one order must be next to each other") % {"order": order_id, "line": seen[order_id]})
@@ -87,6 +96,7 @@ class OrderWriter:
         # No conflicts possible: refs name new orders, or changed ones whose entries _update removed.
         insert_rows(TimelineEntry, TIMELINE_COLUMNS, [_timeline_row(ids[o], m, customers) for o, m in everything])
         refresh_order_figures({customers[ref_of(m[0].record)] for _o, m in everything} | owners_before)
+        return [ids[o] for o, _m, _d in new]
 
     def _order_row(self, order_id, members, digest, customers, now):
         record = members[0].record
