@@ -8,10 +8,8 @@ pointing down: imports knows customers and commerce, never the reverse.
 """
 
 import json
-from pathlib import Path as FilePath
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Header, Path, Query, Router, Status
@@ -33,8 +31,6 @@ from guanxi.core.api import (
 from guanxi.customers.api import customer_detail
 from guanxi.customers.api import router as customers_router
 from guanxi.customers.api_schemas import CustomerOut
-from guanxi.customers.choices import ContactKind
-from guanxi.customers.models import ContactPoint, CustomerExternalId
 from guanxi.imports import webhooks
 from guanxi.imports.api_schemas import (
     CustomerIn,
@@ -48,8 +44,9 @@ from guanxi.imports.api_schemas import (
 from guanxi.imports.choices import ImportKind
 from guanxi.imports.models import ImportRun
 from guanxi.imports.rejects import read_rejects
-from guanxi.imports.services import import_records
-from guanxi.lib import parsing
+from guanxi.imports.exceptions import ObjectRejected
+from guanxi.imports.matching import find_customer_id
+from guanxi.imports.services import import_object, import_records
 
 imports_router = Router(tags=["imports"])
 events_router = Router(tags=["events"])
@@ -95,56 +92,13 @@ def _decode_row(text):
 
 
 def import_one(kind, records, source, user, field_of=None):
-    """Import the records of one object, all or nothing: when the importer
-    rejects any of them, roll everything back (an order never loses a line)
-    and raise InvalidInput with its reasons. Returns 201 (created) or 200."""
-    with transaction.atomic():
-        run = import_records(kind, records, source=source, user=user)
-        if not run.rejected:
-            return 201 if run.created else 200
-        problems = _problems(run, field_of)
-        transaction.set_rollback(True)
-    if run.rejects_file:
-        # The run is rolled back; its rejects are in the answer instead.
-        FilePath(run.rejects_file).unlink(missing_ok=True)
-    raise InvalidInput(problems)
-
-
-def _problems(run, field_of):
-    problems = []
-    for reject in read_rejects(run):
-        line = int(reject["line"]) if (reject.get("line") or "").isdigit() else None
-        field = reject.get("field") or ""
-        problems.append({"line": None, "field": field_of(line, field) if field_of else field,
-                         "reason": reject.get("reason") or ""})
-    return problems or [{"line": None, "field": "", "reason": run.error or _("rejected")}]
-
-
-def find_customer_id(source, record):
-    """The customer a customer record landed on: by this source's id, then e-mail, then phone."""
-    if record.get("customer_id") not in (None, ""):
-        found = CustomerExternalId.objects.filter(source=source, external_id=str(record["customer_id"]).strip())
-        if pk := found.values_list("customer_id", flat=True).first():
-            return pk
-    for kind, value in _contacts(record):
-        if pk := ContactPoint.objects.filter(kind=kind, value=value).values_list("customer_id", flat=True).first():
-            return pk
-    return None
-
-
-def _contacts(record):
-    if record.get("email"):
-        try:
-            yield ContactKind.EMAIL, parsing.normalise_email(record["email"])
-        except ValueError:
-            pass
-    if record.get("phone"):
-        phone = str(record["phone"])
-        try:
-            phone = parsing.normalise_phone(phone, record.get("country") or "")
-        except ValueError:
-            pass
-        yield ContactKind.PHONE, phone
+    """One object, all or nothing (services.import_object); rejects become a 422."""
+    try:
+        return 201 if import_object(kind, records, source=source, user=user).created else 200
+    except ObjectRejected as exc:
+        problems = [{"line": None, "field": field_of(p["line"], p["field"]) if field_of else p["field"], "reason": p["reason"]}
+                    for p in exc.problems]
+        raise InvalidInput(problems) from None
 
 
 # --- customers, products, orders: one object at a time -----------------------------------

@@ -14,5 +14,16 @@ class RowRejected(Exception):
         self.reason = reason
 
 
+class ObjectRejected(Exception):
+    """A single object (an API write) had rejected records; nothing was kept.
+
+    `problems` lists {"line", "field", "reason"}, line being the record's position.
+    """
+
+    def __init__(self, problems):
+        super().__init__("; ".join(p["reason"] for p in problems))
+        self.problems = problems
+
+
 class WebhookRejected(Exception):
     """A webhook delivery failed verification (signature, unknown source, body)."""

@@ -10,7 +10,35 @@ from django.utils import timezone
 
 from guanxi.customers.choices import ContactKind
 from guanxi.customers.models import ContactPoint, CustomerExternalId
+from guanxi.lib import parsing
 from guanxi.lib.bulk import insert_objects
+
+
+def find_customer_id(source, record):
+    """The customer a customer record landed on: this source's id, then e-mail, then phone."""
+    if record.get("customer_id") not in (None, ""):
+        found = CustomerExternalId.objects.filter(source=source, external_id=str(record["customer_id"]).strip())
+        if pk := found.values_list("customer_id", flat=True).first():
+            return pk
+    for kind, value in _contacts(record):
+        if pk := ContactPoint.objects.filter(kind=kind, value=value).values_list("customer_id", flat=True).first():
+            return pk
+    return None
+
+
+def _contacts(record):
+    if record.get("email"):
+        try:
+            yield ContactKind.EMAIL, parsing.normalise_email(record["email"])
+        except ValueError:
+            pass
+    if record.get("phone"):
+        phone = str(record["phone"])
+        try:
+            phone = parsing.normalise_phone(phone, record.get("country") or "")
+        except ValueError:
+            pass
+        yield ContactKind.PHONE, phone
 
 
 def ref_of(record):

@@ -20,9 +20,9 @@ from tqdm import tqdm
 
 from guanxi.imports.choices import RunStatus
 from guanxi.imports.columns import resolve_columns
-from guanxi.imports.exceptions import ImportRejected, RowRejected
+from guanxi.imports.exceptions import ImportRejected, ObjectRejected, RowRejected
 from guanxi.imports.models import ImportRun
-from guanxi.imports.rejects import RejectsFile
+from guanxi.imports.rejects import RejectsFile, read_rejects
 from guanxi.imports.schemas import SCHEMAS, RowParser
 from guanxi.imports.writers import WRITERS, Row
 from guanxi.lib.tables import BAD_ENCODING, TableError, open_table
@@ -62,6 +62,30 @@ def import_records(kind, records, *, source=None, dry_run=False, user=None):
     columns, _ignored = resolve_columns(SCHEMAS[_check_kind(kind)], None)
     rows = ((n, _lower_keys(record)) for n, record in enumerate(records, start=1))
     return _execute(run, columns, rows, None, None)
+
+
+def import_object(kind, records, *, source=None, user=None):
+    """Import the records of one object (a customer, an order with its lines),
+    all or nothing: when any record is rejected everything is rolled back and
+    ObjectRejected carries the reasons. Returns the ImportRun otherwise."""
+    with transaction.atomic():
+        run = import_records(kind, records, source=source, user=user)
+        if not run.rejected:
+            return run
+        problems = _problems(run)
+        transaction.set_rollback(True)
+    if run.rejects_file:
+        # The run is rolled back; its rejects travel in the exception instead.
+        Path(run.rejects_file).unlink(missing_ok=True)
+    raise ObjectRejected(problems)
+
+
+def _problems(run):
+    problems = []
+    for reject in read_rejects(run):
+        line = int(reject["line"]) if (reject.get("line") or "").isdigit() else None
+        problems.append({"line": line, "field": reject.get("field") or "", "reason": reject.get("reason") or ""})
+    return problems or [{"line": None, "field": "", "reason": run.error or _("rejected")}]
 
 
 def queue_file_import(kind, path, *, file_name, source=None, preset="generic", mapping=None, dry_run=False, user=None):
