@@ -39,6 +39,19 @@ def env_int(name, default):
         raise ImproperlyConfigured(f"GUANXI_{name} must be a whole number, not {raw!r}") from None
 
 
+def env_float(name, default, low, high):
+    raw = env(name, "").strip()
+    if raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"GUANXI_{name} must be a number, not {raw!r}") from None
+    if not low <= value <= high:
+        raise ImproperlyConfigured(f"GUANXI_{name} must be between {low} and {high}, not {raw!r}")
+    return value
+
+
 def env_list(name, default):
     raw = env(name, "")
     return [item.strip() for item in raw.split(",") if item.strip()] or default
@@ -81,6 +94,7 @@ INSTALLED_APPS = [
     "guanxi.customers",
     "guanxi.commerce",
     "guanxi.imports",
+    "guanxi.insights",
 ]
 
 MIDDLEWARE = [
@@ -183,6 +197,18 @@ REPORTING_CURRENCY = env("REPORTING_CURRENCY", "CNY")
 # The default source name for imports when none is given.
 DEFAULT_SOURCE = env("DEFAULT_SOURCE", "shop")
 IMPORT_BATCH_SIZE = env_int("IMPORT_BATCH_SIZE", 2000)
+
+# Customer analytics (docs/analytics.md): the RFM window, the CLV horizon, the
+# yearly discount rate and gross margin CLV is computed with, recommendations
+# kept per customer, and the hour (shop time) of the nightly analysis.
+GUANXI_ANALYTICS = {
+    "rfm_window_days": env_int("RFM_WINDOW_DAYS", 365),
+    "horizon_days": env_int("CLV_HORIZON_DAYS", 365),
+    "discount_rate": env_float("CLV_DISCOUNT_RATE", 0.10, 0.0, 1.0),
+    "margin": env_float("CLV_MARGIN", 1.0, 0.0, 1.0),
+    "recommendations": env_int("RECOMMENDATIONS", 10),
+}
+ANALYZE_AT_HOUR = env_int("ANALYZE_AT_HOUR", 2)
 
 # Background work: the django.tasks API, executed by huey. Embedded default keeps
 # the queue in its own SQLite file; set GUANXI_REDIS_URL to scale out.

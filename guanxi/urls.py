@@ -14,6 +14,7 @@ urlpatterns = [
     path("customers/", include("guanxi.customers.urls")),
     path("", include("guanxi.commerce.urls")),
     path("imports/", include("guanxi.imports.urls")),
+    path("insights/", include("guanxi.insights.urls")),
     path("account/", include("guanxi.accounts.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -15,19 +15,20 @@ from guanxi.accounts.models import ApiKey, hash_api_key
 ROLE_PERMISSIONS = {
     Role.ADMIN: ["*"],
     Role.MARKETING: ["customers.view_customer", "customers.change_customer", "customers.add_note",
-                     "commerce.view_order", "commerce.view_product", "imports.view_importrun"],
+                     "commerce.view_order", "commerce.view_product", "imports.view_importrun",
+                     "insights.view_analysisrun"],
     Role.SALES: ["customers.view_customer", "customers.change_customer", "customers.add_note",
-                 "commerce.view_order", "commerce.view_product"],
+                 "commerce.view_order", "commerce.view_product", "insights.view_analysisrun"],
     Role.SERVICE: ["customers.view_customer", "customers.change_customer", "customers.add_note",
                    "commerce.view_order", "commerce.view_product"],
     Role.ANALYST: ["customers.view_customer", "commerce.view_order", "commerce.view_product",
-                   "imports.view_importrun", "imports.add_importrun"],
+                   "imports.view_importrun", "imports.add_importrun", "insights.view_analysisrun"],
 }
 
 
 def ensure_roles():
     """Create or refresh one auth group per role with its permissions."""
-    every = Permission.objects.filter(content_type__app_label__in=["customers", "commerce", "imports", "accounts"])
+    every = Permission.objects.filter(content_type__app_label__in=["customers", "commerce", "imports", "accounts", "insights"])
     for role, names in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=role.value)
         if names == ["*"]:

@@ -47,7 +47,8 @@ def customer_list(request):
 def _customer_for_page(pk):
     history = Prefetch("consent_events", queryset=ConsentEvent.objects.order_by("-recorded_at", "-id"))
     points = Prefetch("contact_points", queryset=ContactPoint.objects.prefetch_related(history))
-    return get_object_or_404(Customer.objects.prefetch_related(points, "tags", "addresses"), pk=pk)
+    # "score" is the insights app's one-to-one: fetched in the same query for its card.
+    return get_object_or_404(Customer.objects.select_related("score").prefetch_related(points, "tags", "addresses"), pk=pk)
 
 
 def _timeline(customer, kind):

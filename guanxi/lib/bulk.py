@@ -13,8 +13,12 @@ from django.utils import timezone
 _ADAPTED = (models.DateTimeField, models.DateField, models.DecimalField, models.JSONField)
 
 
-def insert_rows(model, fields, rows, ignore_conflicts=False):
-    """INSERT `rows` (tuples of Python values in `fields` order) into `model`'s table."""
+def insert_rows(model, fields, rows, ignore_conflicts=False, prepared=False):
+    """INSERT `rows` (tuples of Python values in `fields` order) into `model`'s table.
+
+    `prepared` rows already hold what the database stores (ISO date text, JSON
+    text, floats), which skips the per-value adaptation on large writes.
+    """
     if not rows:
         return
     meta = model._meta
@@ -24,7 +28,8 @@ def insert_rows(model, fields, rows, ignore_conflicts=False):
         quote(meta.db_table), ", ".join(quote(f.column) for f in columns), ", ".join(["%s"] * len(columns)))
     if ignore_conflicts:
         sql += " ON CONFLICT DO NOTHING"
-    rows = _adapt(columns, rows)
+    if not prepared:
+        rows = _adapt(columns, rows)
     if connection.vendor == "postgresql":
         _postgres_insert(meta.db_table, columns, rows, ignore_conflicts)
         return

@@ -1,0 +1,272 @@
+"""Cross-sell: which products (or categories) are bought together, and what to
+suggest to each customer next.
+
+Everything is set-based SQL run by the engine, so it scales with DuckDB to
+millions of orders: a basket is one order with a purchase status
+(`schema.PURCHASE_STATUSES`), pairs come from a self-join of the baskets that
+hold two or more items, and the per-customer candidates are bounded (the top K
+consequents per antecedent, the customer's latest distinct products) so the
+join grows with customers, not with customers x catalogue.
+
+Measures of a rule "antecedent -> consequent" over N baskets:
+support = n(A and B) / N, confidence = n(A and B) / n(A),
+lift = confidence / (n(B) / N). Lift is symmetric, confidence is not.
+"""
+
+import pyarrow as pa
+
+from guanxi.analytics.schema import PURCHASE_STATUSES
+
+LEVELS = {"product": "product_id", "category": "category_id"}
+
+_PURCHASE = "o.status IN ({})".format(", ".join(f"'{s}'" for s in PURCHASE_STATUSES))
+
+RULES = pa.schema(
+    [
+        ("antecedent", pa.int64()),
+        ("consequent", pa.int64()),
+        ("count", pa.int64()),
+        ("antecedent_count", pa.int64()),
+        ("consequent_count", pa.int64()),
+        ("support", pa.float64()),
+        ("confidence", pa.float64()),
+        ("lift", pa.float64()),
+        ("rank", pa.int32()),
+    ]
+)
+
+RECOMMENDATIONS = pa.schema(
+    [
+        ("customer_id", pa.int64()),
+        ("product_id", pa.int64()),
+        ("rank", pa.int32()),
+        ("score", pa.float64()),
+        ("because_product_id", pa.int64()),
+    ]
+)
+
+
+def _day_filter(alias: str, as_of_day: int | None) -> str:
+    return "" if as_of_day is None else f" AND {alias}.day <= {int(as_of_day)}"
+
+
+def baskets_sql(level: str = "product", as_of_day: int | None = None) -> str:
+    """One row per purchase order and distinct item in it: order_id, item.
+
+    Lines without a product (or category) are left out: they cannot be
+    recommended, and an order made only of them is no basket.
+    """
+    column = LEVELS[level]
+    return f"""
+        SELECT DISTINCT l.order_id, l.{column} AS item
+        FROM lines l JOIN orders o ON o.order_id = l.order_id
+        WHERE {_PURCHASE} AND l.{column} IS NOT NULL{_day_filter("l", as_of_day)}
+    """
+
+
+def rules_sql(level, min_count, min_confidence, min_lift, top_k, as_of_day=None) -> str:
+    """Rules ranked within each antecedent by confidence (then lift, then the
+    smaller consequent id, so ties always break the same way); the top `top_k`
+    are kept. Confidence ranks what a buyer of A most often also takes; the lift
+    floor drops pairs that are merely both popular."""
+    return f"""
+        WITH b AS ({baskets_sql(level, as_of_day)}),
+        sizes AS (SELECT order_id, COUNT(*) AS items FROM b GROUP BY order_id),
+        n AS (SELECT CAST(COUNT(*) AS DOUBLE) AS baskets FROM sizes),
+        item AS (SELECT item, COUNT(*) AS orders FROM b GROUP BY item),
+        multi AS (SELECT b.order_id, b.item FROM b JOIN sizes s ON s.order_id = b.order_id WHERE s.items > 1),
+        pair AS (
+            SELECT x.item AS antecedent, y.item AS consequent, COUNT(*) AS count
+            FROM multi x JOIN multi y ON x.order_id = y.order_id AND x.item <> y.item
+            GROUP BY x.item, y.item
+            HAVING COUNT(*) >= {int(min_count)}
+        ),
+        measured AS (
+            SELECT p.antecedent, p.consequent, p.count,
+                   a.orders AS antecedent_count, c.orders AS consequent_count,
+                   p.count / n.baskets AS support,
+                   CAST(p.count AS DOUBLE) / a.orders AS confidence,
+                   p.count * n.baskets / (CAST(a.orders AS DOUBLE) * c.orders) AS lift
+            FROM pair p
+            JOIN item a ON a.item = p.antecedent
+            JOIN item c ON c.item = p.consequent
+            CROSS JOIN n
+        ),
+        ranked AS (
+            SELECT *, ROW_NUMBER() OVER (
+                PARTITION BY antecedent ORDER BY confidence DESC, lift DESC, consequent
+            ) AS rank
+            FROM measured
+            WHERE confidence >= {float(min_confidence)} AND lift >= {float(min_lift)}
+        )
+        SELECT antecedent, consequent, count, antecedent_count, consequent_count,
+               support, confidence, lift, rank
+        FROM ranked WHERE rank <= {int(top_k)}
+        ORDER BY antecedent, rank
+    """
+
+
+def association_rules(
+    engine,
+    lines: pa.Table,
+    orders: pa.Table,
+    level: str = "product",
+    *,
+    min_count: int = 10,
+    min_confidence: float = 0.01,
+    min_lift: float = 2.0,
+    top_k: int = 10,
+    as_of_day: int | None = None,
+) -> pa.Table:
+    """Ordered pairs (antecedent, consequent) of products or categories bought in
+    the same order; columns as `RULES`. `min_count` keeps a rule only when the
+    pair was seen in that many baskets (below it lift is noise), `top_k` the best
+    consequents per antecedent; `as_of_day` ignores later lines (backtests)."""
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {sorted(LEVELS)}, not {level!r}")
+    sql = rules_sql(level, min_count, min_confidence, min_lift, top_k, as_of_day)
+    return engine.query(sql, lines=lines, orders=orders).cast(RULES)
+
+
+def _bought_sql(as_of_day) -> str:
+    """Each customer's distinct purchased products: last day, category, and
+    whether any of it came back."""
+    return f"""
+        SELECT l.customer_id, l.product_id, MAX(l.day) AS last_day, MIN(l.category_id) AS category_id
+        FROM lines l JOIN orders o ON o.order_id = l.order_id
+        WHERE {_PURCHASE} AND l.product_id IS NOT NULL{_day_filter("l", as_of_day)}
+        GROUP BY l.customer_id, l.product_id
+    """
+
+
+def recommend_sql(top_n, as_of_day, half_life_days, max_history, rules_per_product, favourite_categories) -> str:
+    """Rule recommendations first, then best-sellers of favourite categories.
+
+    score(customer, p) = sum over the customer's antecedents a of
+    confidence(a -> p) * 0.5 ** (days since they last bought a / half-life):
+    the chance-like pull of each product they own, fading as the purchase ages.
+    """
+    as_of = "(SELECT MAX(last_day) FROM bought)" if as_of_day is None else str(int(as_of_day))
+    return f"""
+        WITH bought AS ({_bought_sql(as_of_day)}),
+        returned AS (
+            SELECT DISTINCT customer_id, product_id FROM returns
+            WHERE product_id IS NOT NULL{_day_filter("returns", as_of_day)}
+        ),
+        owned AS (SELECT customer_id, product_id FROM bought UNION SELECT customer_id, product_id FROM returned),
+        kept AS (
+            SELECT b.* FROM bought b
+            LEFT JOIN returned r ON r.customer_id = b.customer_id AND r.product_id = b.product_id
+            WHERE r.product_id IS NULL
+        ),
+        recent AS (
+            SELECT customer_id, product_id, last_day FROM (
+                SELECT *, ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY last_day DESC, product_id) AS back
+                FROM kept
+            ) WHERE back <= {int(max_history)}
+        ),
+        pull AS (
+            SELECT h.customer_id, r.consequent AS product_id, r.antecedent,
+                   r.confidence * POWER(0.5, ({as_of} - h.last_day) / {float(half_life_days)}) AS weight
+            FROM recent h JOIN rules r ON r.antecedent = h.product_id AND r.rank <= {int(rules_per_product)}
+        ),
+        scored AS (
+            SELECT p.customer_id, p.product_id, SUM(p.weight) AS score,
+                   ARG_MAX(p.antecedent, (p.weight, -p.antecedent)) AS because_product_id
+            FROM pull p
+            LEFT JOIN owned o ON o.customer_id = p.customer_id AND o.product_id = p.product_id
+            WHERE o.product_id IS NULL
+            GROUP BY p.customer_id, p.product_id
+        ),
+        by_rules AS (
+            SELECT * FROM (
+                SELECT *, ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY score DESC, product_id) AS rank
+                FROM scored
+            ) WHERE rank <= {int(top_n)}
+        ),
+        {_fallback_sql(top_n, favourite_categories)}
+        SELECT customer_id, product_id, rank, score, because_product_id FROM by_rules
+        UNION ALL
+        SELECT customer_id, product_id, rank, 0.0 AS score, CAST(NULL AS BIGINT) AS because_product_id FROM filled
+        ORDER BY customer_id, rank
+    """
+
+
+def _fallback_sql(top_n, favourite_categories) -> str:
+    """CTEs ending in `filled`: the slots rules left empty, taken from the
+    best-sellers (most distinct buyers) of the customer's favourite categories
+    (most products bought there, then the most recent), in that order.
+
+    Only customers short of `top_n` are expanded, and each favourite category
+    only down to the slots to fill plus what could be excluded there (bought in
+    that category, rule picks, returns), so the expansion stays bounded."""
+    return f"""
+        got AS (SELECT customer_id, COUNT(*) AS n FROM by_rules GROUP BY customer_id),
+        returned_n AS (SELECT customer_id, COUNT(*) AS n FROM returned GROUP BY customer_id),
+        sellers AS (
+            SELECT category_id, product_id, ROW_NUMBER() OVER (
+                PARTITION BY category_id ORDER BY COUNT(*) DESC, product_id
+            ) AS seller_rank
+            FROM bought WHERE category_id IS NOT NULL GROUP BY category_id, product_id
+        ),
+        taste AS (
+            SELECT customer_id, category_id, COUNT(*) AS bought_here, ROW_NUMBER() OVER (
+                PARTITION BY customer_id ORDER BY COUNT(*) DESC, MAX(last_day) DESC, category_id
+            ) AS favourite_rank
+            FROM bought WHERE category_id IS NOT NULL
+            GROUP BY customer_id, category_id
+        ),
+        favourite AS (
+            SELECT t.customer_id, t.category_id, t.favourite_rank, COALESCE(g.n, 0) AS got,
+                   {int(top_n)} + t.bought_here + COALESCE(r.n, 0) AS depth
+            FROM taste t
+            LEFT JOIN got g ON g.customer_id = t.customer_id
+            LEFT JOIN returned_n r ON r.customer_id = t.customer_id
+            WHERE t.favourite_rank <= {int(favourite_categories)} AND COALESCE(g.n, 0) < {int(top_n)}
+        ),
+        offered AS (
+            SELECT f.customer_id, s.product_id, f.got, f.favourite_rank, s.seller_rank
+            FROM favourite f
+            JOIN sellers s ON s.category_id = f.category_id AND s.seller_rank <= f.depth
+            LEFT JOIN owned o ON o.customer_id = f.customer_id AND o.product_id = s.product_id
+            LEFT JOIN by_rules r ON r.customer_id = f.customer_id AND r.product_id = s.product_id
+            WHERE o.product_id IS NULL AND r.product_id IS NULL
+        ),
+        filled AS (
+            SELECT * FROM (
+                SELECT customer_id, product_id, got + ROW_NUMBER() OVER (
+                    PARTITION BY customer_id ORDER BY favourite_rank, seller_rank
+                ) AS rank
+                FROM offered
+            ) WHERE rank <= {int(top_n)}
+        )
+    """
+
+
+def recommend(
+    engine,
+    lines: pa.Table,
+    returns: pa.Table,
+    orders: pa.Table,
+    rules: pa.Table,
+    top_n: int = 10,
+    *,
+    as_of_day: int | None = None,
+    half_life_days: float = 365.0,
+    max_history: int = 20,
+    rules_per_product: int = 10,
+    favourite_categories: int = 2,
+) -> pa.Table:
+    """Up to `top_n` products for every customer with a purchase; columns as
+    `RECOMMENDATIONS`, sorted by customer and rank.
+
+    `rules` are product-level rules from `association_rules`. Products the
+    customer bought or returned are never suggested, and returned products do
+    not count as antecedents. Only the `max_history` latest distinct products
+    and each one's `rules_per_product` best rules feed the candidates. Rows
+    with a null `because_product_id` are fallbacks (score 0).
+    """
+    sql = recommend_sql(top_n, as_of_day, half_life_days, max_history, rules_per_product, favourite_categories)
+    rules = rules.select(["antecedent", "consequent", "confidence", "rank"])
+    table = engine.query(sql, lines=lines, returns=returns, orders=orders, rules=rules)
+    return table.cast(RECOMMENDATIONS)
