@@ -56,7 +56,7 @@ def run_backtest(engine, orders, calibration_end_day, holdout_end_day, time_unit
         "calibration_end_day": int(calibration_end_day),
         "holdout_end_day": int(holdout_end_day),
         "holdout_length": horizon,
-        "customers": int(len(actual)),
+        "customers": len(actual),
         "calibration_repeat_purchases": int(calibration["x"].sum()),
         "models": models,
         "holdout": {"actual": int(actual.sum()),

@@ -153,7 +153,13 @@ def recommend_sql(top_n, as_of_day, half_life_days, max_history, rules_per_produ
             SELECT DISTINCT customer_id, product_id FROM returns
             WHERE product_id IS NOT NULL{_day_filter("returns", as_of_day)}
         ),
-        owned AS (SELECT customer_id, product_id FROM bought UNION SELECT customer_id, product_id FROM returned),
+        owned AS (
+            SELECT customer_id, product_id FROM bought
+            UNION ALL
+            SELECT r.customer_id, r.product_id FROM returned r
+            LEFT JOIN bought b ON b.customer_id = r.customer_id AND b.product_id = r.product_id
+            WHERE b.product_id IS NULL
+        ),
         kept AS (
             SELECT b.* FROM bought b
             LEFT JOIN returned r ON r.customer_id = b.customer_id AND r.product_id = b.product_id
@@ -188,7 +194,6 @@ def recommend_sql(top_n, as_of_day, half_life_days, max_history, rules_per_produ
         SELECT customer_id, product_id, rank, score, because_product_id FROM by_rules
         UNION ALL
         SELECT customer_id, product_id, rank, 0.0 AS score, CAST(NULL AS BIGINT) AS because_product_id FROM filled
-        ORDER BY customer_id, rank
     """
 
 
@@ -197,9 +202,11 @@ def _fallback_sql(top_n, favourite_categories) -> str:
     best-sellers (most distinct buyers) of the customer's favourite categories
     (most products bought there, then the most recent), in that order.
 
-    Only customers short of `top_n` are expanded, and each favourite category
-    only down to the slots to fill plus what could be excluded there (bought in
-    that category, rule picks, returns), so the expansion stays bounded."""
+    Only customers short of `top_n` are expanded; each favourite category only
+    down to the slots to fill plus what could be excluded there (bought in that
+    category, rule picks, returns), and a later favourite only when the earlier
+    ones surely cannot fill the slots (`room_before`), so the expansion stays
+    close to the rows it yields."""
     return f"""
         got AS (SELECT customer_id, COUNT(*) AS n FROM by_rules GROUP BY customer_id),
         returned_n AS (SELECT customer_id, COUNT(*) AS n FROM returned GROUP BY customer_id),
@@ -216,10 +223,16 @@ def _fallback_sql(top_n, favourite_categories) -> str:
             FROM bought WHERE category_id IS NOT NULL
             GROUP BY customer_id, category_id
         ),
+        room AS (SELECT category_id, COUNT(*) AS size FROM sellers GROUP BY category_id),
         favourite AS (
             SELECT t.customer_id, t.category_id, t.favourite_rank, COALESCE(g.n, 0) AS got,
-                   {int(top_n)} + t.bought_here + COALESCE(r.n, 0) AS depth
+                   {int(top_n)} + t.bought_here + COALESCE(r.n, 0) AS depth,
+                   COALESCE(SUM(m.size - t.bought_here) OVER (
+                       PARTITION BY t.customer_id ORDER BY t.favourite_rank
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+                   ), 0) - COALESCE(r.n, 0) AS room_before
             FROM taste t
+            JOIN room m ON m.category_id = t.category_id
             LEFT JOIN got g ON g.customer_id = t.customer_id
             LEFT JOIN returned_n r ON r.customer_id = t.customer_id
             WHERE t.favourite_rank <= {int(favourite_categories)} AND COALESCE(g.n, 0) < {int(top_n)}
@@ -228,6 +241,7 @@ def _fallback_sql(top_n, favourite_categories) -> str:
             SELECT f.customer_id, s.product_id, f.got, f.favourite_rank, s.seller_rank
             FROM favourite f
             JOIN sellers s ON s.category_id = f.category_id AND s.seller_rank <= f.depth
+                AND f.room_before < {int(top_n)}
             LEFT JOIN owned o ON o.customer_id = f.customer_id AND o.product_id = s.product_id
             LEFT JOIN by_rules r ON r.customer_id = f.customer_id AND r.product_id = s.product_id
             WHERE o.product_id IS NULL AND r.product_id IS NULL

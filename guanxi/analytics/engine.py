@@ -44,14 +44,19 @@ class SparkEngine:
         return self.session.sql(sql).toArrow()
 
 
-def local_spark_session(cores: int = 2):
-    """A local Spark session that needs no network: no UI, driver on 127.0.0.1."""
+def local_spark_session(cores: int = 2, memory: str = "4g"):
+    """A local Spark session that needs no network: no UI, driver on 127.0.0.1.
+
+    The driver collects each result into Arrow: at a million customers the
+    default 1 GB heap runs out, hence `memory`.
+    """
     from pyspark.sql import SparkSession
 
     return (
         SparkSession.builder.master(f"local[{cores}]")
         .appName("guanxi")
         .config("spark.ui.enabled", "false")
+        .config("spark.driver.memory", memory)
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.sql.session.timeZone", "UTC")

@@ -2,11 +2,13 @@
 Gamma-Gamma).
 
 Each model supplies the mean negative log-likelihood of its parameters in log
-space (so every parameter stays positive without constraints) and its gradient;
-this module finds the optimum, polishes it with Newton steps, and turns the
-curvature there into standard errors. Customers with identical summaries are
-fitted once, weighted by how many there are: a shop's million customers collapse
-to a few hundred thousand distinct (x, t_x, T) rows.
+space (so every parameter stays positive without constraints), its gradient
+and, when affordable, its Hessian; this module finds the optimum, polishes it
+with Newton steps, and turns the curvature there into standard errors.
+Customers with identical summaries are fitted once, weighted by how many there
+are (a shop's million customers collapse to a few hundred thousand distinct
+(x, t_x, T) rows), and large inputs are first fitted on a fixed subsample whose
+optimum starts the full fit.
 """
 
 from dataclasses import dataclass
@@ -14,10 +16,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize
 
-# Log-parameters live in [-BOUND, BOUND]: e^25 ~ 7e10. The models rescale time
-# and money to order one first, so a parameter that runs to the bound is one
-# the data cannot pin down (e.g. b/a with no repeat buyer).
+# Log-parameters live in [-BOUND, BOUND] (e^25 ~ 7e10), so a degenerate fit
+# stops instead of overflowing. The models rescale time and money to order one.
 BOUND = 25.0
+# A log-parameter beyond +-EXTREME (a factor 22,000 from the rescaled data's
+# scale) means the optimum is on the edge of the parameter space: e.g. a -> 0
+# when nobody seems to drop out, or everything -> infinity for one customer.
+EXTREME = 10.0
 # Largest |gradient| of the *mean* negative log-likelihood (per customer, in
 # log-parameters) that still counts as an optimum.
 GRADIENT_TOLERANCE = 1e-6
@@ -131,31 +136,32 @@ def unique_rows(*columns):
     return tuple(reversed(distinct)), counts
 
 
-def minimise(objective, start, curvature=None, value=None):
+def minimise(objective, start, curvature=None, value=None, reuse_hessian=False):
     """Minimise a mean negative log-likelihood over log-parameters.
 
     `objective(theta) -> (value, gradient)`; `curvature(theta) -> (value,
-    gradient, hessian)` if the model has an analytic Hessian. With one, damped
-    Newton runs first (a handful of steps from a good start, e.g. a fit on a
-    subsample); otherwise, or if Newton fails, L-BFGS-B gets close and Newton
-    steps (on a finite-difference Hessian of the gradient when there is no
-    analytic one) polish the optimum to machine precision: that is what makes
-    the parameters agree with other implementations to many digits.
-    `value(theta)`, if given, is the objective without its gradient (cheaper
-    for trial steps when the gradient is numeric).
+    gradient, hessian)` if the model can afford one (analytic, or numeric when
+    the gradient is numeric anyway). With one, damped Newton runs first (a
+    handful of steps from a good start, e.g. a fit on a subsample); otherwise,
+    or if Newton fails, L-BFGS-B gets close and Newton steps (on a
+    finite-difference Hessian of the gradient when there is no curvature)
+    polish the optimum to machine precision: that is what makes the parameters
+    agree with other implementations to many digits. `value(theta)` is the
+    objective without its gradient, for trial steps. `reuse_hessian` keeps each
+    Hessian for four Newton steps (Shamanskii's method: nearly as fast as
+    Newton, a quarter of the Hessians) and recomputes it at the end: for
+    costly numeric ones.
     """
     value = value or (lambda theta: objective(theta)[0])
-    if curvature is None:
-        curvature = _finite_difference_curvature(objective)
-        done = None
-    else:
-        done = _newton(value, curvature, np.asarray(start, float))
+    newton_first = curvature is not None
+    curvature = curvature or _finite_difference_curvature(objective)
+    start = np.asarray(start, float)
+    done = _newton(objective, value, curvature, reuse_hessian, start) if newton_first else None
     iterations = done[1] if done else 0
     if not (done and done[2]):
-        result = minimize(objective, np.asarray(start, float), jac=True, method="L-BFGS-B",
-                          bounds=[(-BOUND, BOUND)] * len(start),
+        result = minimize(objective, start, jac=True, method="L-BFGS-B", bounds=[(-BOUND, BOUND)] * len(start),
                           options={"maxiter": 2000, "maxcor": 20, "ftol": 1e-15, "gtol": 1e-10})
-        done = _newton(value, curvature, np.clip(result.x, -BOUND, BOUND))
+        done = _newton(objective, value, curvature, reuse_hessian, np.clip(result.x, -BOUND, BOUND))
         iterations += int(result.nit) + done[1]
     theta, _, _, (_, gradient, hessian) = done
     converged, message = _verdict(theta, gradient, hessian)
@@ -170,12 +176,19 @@ def _finite_difference_curvature(objective):
     return curvature
 
 
-def _newton(value_of, curvature, theta, max_steps=25):
+def _newton(objective, value_of, curvature, reuse_hessian, theta, max_steps=30):
     """Damped Newton: (theta, steps, reached an optimum, (value, gradient, hessian) at theta).
 
     Gives up (reached = False) as soon as the Hessian is not positive definite
     or halving the step four times does not lower the objective.
     """
+    theta, steps, reached, state = _newton_steps(objective, value_of, curvature, reuse_hessian, theta, max_steps)
+    if reuse_hessian and steps:
+        state = curvature(theta)  # the Hessian at the optimum, for the verdict and standard errors
+    return theta, steps, reached, state
+
+
+def _newton_steps(objective, value_of, curvature, reuse_hessian, theta, max_steps):
     state = curvature(theta)
     for step_number in range(max_steps):
         value, gradient, hessian = state
@@ -190,20 +203,22 @@ def _newton(value_of, curvature, theta, max_steps=25):
                 break
             step = step / 2
         else:  # no lower point: at the optimum if rounding is all that is left
-            return theta, step_number, bool(np.max(np.abs(gradient)) < 1e-9), state
-        theta, state = candidate, curvature(candidate)
+            return theta, step_number, bool(np.max(np.abs(gradient)) < 1e-8), state
+        theta = candidate
+        reuse = reuse_hessian and (step_number + 1) % 4  # refresh every fourth step
+        state = (*objective(theta), hessian) if reuse else curvature(theta)
         if np.max(np.abs(step)) < 1e-10:
             return theta, step_number + 1, True, state
-    return theta, max_steps, np.max(np.abs(state[1])) < GRADIENT_TOLERANCE, state
+    return theta, max_steps, bool(np.max(np.abs(state[1])) < GRADIENT_TOLERANCE), state
 
 
 def _verdict(theta, gradient, hessian):
     """(converged, message): an interior optimum with a zero gradient and positive curvature."""
-    at_bound = np.abs(theta) >= BOUND - 1e-6
     if not np.all(np.isfinite(gradient)):
         return False, "the log-likelihood is not finite at the optimum"
-    if np.any(at_bound):
-        return False, "a parameter ran to its bound: the data do not identify the model (too few customers?)"
+    if np.any(np.abs(theta) > EXTREME):
+        return False, ("a parameter ran off towards 0 or infinity: the data do not identify the model "
+                       "(too few customers, or a boundary case such as nobody seeming to drop out)")
     if np.max(np.abs(gradient)) > GRADIENT_TOLERANCE:
         return False, f"the optimiser stopped short of the optimum (|gradient| {np.max(np.abs(gradient)):.2g})"
     if not _positive_definite(hessian):

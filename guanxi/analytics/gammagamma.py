@@ -24,8 +24,8 @@ from scipy.special import digamma, gammaln, polygamma
 from guanxi.analytics.fitting import (
     ModelFit,
     NotEnoughData,
-    dot,
     as_float_arrays,
+    dot,
     minimise,
     standard_errors,
     to_log_space,

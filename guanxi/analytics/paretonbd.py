@@ -80,12 +80,20 @@ def _lifetime_factor(k, log_growth):
 
 
 def _log_F(params, x, u):
-    """ln F(u) of the module docstring, on the branch that keeps 2F1's argument below 1."""
+    """ln F(u) of the module docstring, on the branch that keeps 2F1's argument
+    z below 1. Euler's transformation 2F1(A, B; A+1; z) = (1-z)^(1-B)
+    2F1(1, A+1-B; A+1; z) takes out the factor that overflows for large x
+    (alpha < beta) or large s (alpha >= beta); what remains is at most a
+    power of 1/(1-z)."""
     r, alpha, s, beta = (params[name] for name in NAMES)
     top = r + s + x
     if alpha >= beta:
-        return np.log(hyp2f1(top, s + 1, top + 1, (alpha - beta) / (alpha + u))) - top * np.log(alpha + u)
-    return np.log(hyp2f1(top, r + x, top + 1, (beta - alpha) / (beta + u))) - top * np.log(beta + u)
+        upper, lower, b = alpha, beta, s + 1
+    else:
+        upper, lower, b = beta, alpha, r + x
+    log_stay = np.log(lower + u) - np.log(upper + u)  # ln(1 - z)
+    series = hyp2f1(1.0, top + 1 - b, top + 1, (upper - lower) / (upper + u))
+    return (1 - b) * log_stay + np.log(series) - top * np.log(upper + u)
 
 
 def _log_terms(params, x, log_F_t, log_F_T, log_alpha_T, log_beta_T, log_share):
@@ -140,7 +148,9 @@ def _log_likelihood(theta, data):
 
 
 def _mean_negative(theta, data):
-    value = -_log_likelihood(theta, data) / data.total
+    """Mean negative log-likelihood; +inf where it cannot be evaluated (the optimiser backs off)."""
+    with np.errstate(all="ignore"):
+        value = -_log_likelihood(theta, data) / data.total
     return value if np.isfinite(value) else np.inf
 
 
@@ -160,7 +170,7 @@ def _maximise(x, t_x, age, start):
         return _mean_negative(point, scaled)
 
     optimum = minimise(lambda point: (value(point), central_gradient(value, point)), theta,
-                       curvature=lambda point: numeric_curvature(value, point), value=value)
+                       curvature=lambda point: numeric_curvature(value, point), value=value, reuse_hessian=True)
     r, alpha, s, beta = np.exp(optimum.log_params)
     params = {"r": r, "alpha": alpha / scaled.scale, "s": s, "beta": beta / scaled.scale}
     return params, optimum, _Summary(x, t_x, age, weight, 1.0)

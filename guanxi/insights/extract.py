@@ -6,10 +6,16 @@ time, which an offline shop cannot. Day numbers are computed in SQL with the sam
 integer formula on both databases: seconds since the epoch, shifted by the shop's
 UTC offset (settings.TIME_ZONE, fixed at today's offset), divided by 86,400.
 
-The ADBC connection is a second connection: it sees committed data only.
+The ADBC connection is a second connection: it sees committed data only. On
+SQLite it runs in a child process (`guanxi.analytics.sqlite_reader` says why).
 """
 
+import json
+import subprocess
+import sys
+import tempfile
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
@@ -17,7 +23,7 @@ import pyarrow.compute as pc
 from django.conf import settings
 from django.db import connection
 
-from guanxi.analytics import schema
+from guanxi.analytics import schema, sqlite_reader
 
 
 def shop_utc_offset() -> int:
@@ -72,18 +78,25 @@ def queries(offset: int) -> dict:
     }
 
 
-def _adbc_connect():
-    """A new ADBC connection to the database Django uses (its test database in tests)."""
-    config = connection.settings_dict
-    if connection.vendor == "postgresql":
-        from adbc_driver_postgresql import dbapi
+def _read_postgres(queries: dict) -> dict:
+    from adbc_driver_postgresql import dbapi
 
-        return dbapi.connect(_postgres_uri(config))
-    if connection.vendor == "sqlite":
-        from adbc_driver_sqlite import dbapi
+    tables = {}
+    with dbapi.connect(_postgres_uri(connection.settings_dict)) as adbc, adbc.cursor() as cursor:
+        for name, sql in queries.items():
+            cursor.execute(sql)
+            tables[name] = cursor.fetch_arrow_table()
+    return tables
 
-        return dbapi.connect(str(config["NAME"]))
-    raise NotImplementedError(f"analytics extract: unsupported database {connection.vendor}")
+
+def _read_sqlite(queries: dict) -> dict:
+    with tempfile.TemporaryDirectory(prefix="guanxi-extract-") as out:
+        done = subprocess.run(
+            [sys.executable, "-m", "guanxi.analytics.sqlite_reader", str(connection.settings_dict["NAME"]), out],
+            input=json.dumps(queries), capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"reading the SQLite database failed: {done.stderr.strip()[-2000:]}")
+        return sqlite_reader.load_files(Path(out), queries)
 
 
 def _postgres_uri(config) -> str:
@@ -124,9 +137,11 @@ SCHEMAS = {"orders": schema.ORDERS, "lines": schema.LINES, "returns": schema.RET
 
 def extract_shop() -> schema.Shop:
     """All five tables in one read-only pass over the database."""
-    tables = {}
-    with _adbc_connect() as adbc, adbc.cursor() as cursor:
-        for name, sql in queries(shop_utc_offset()).items():
-            cursor.execute(sql)
-            tables[name] = _conform(cursor.fetch_arrow_table(), SCHEMAS[name])
-    return schema.Shop(**tables)
+    wanted = queries(shop_utc_offset())
+    if connection.vendor == "postgresql":
+        raw = _read_postgres(wanted)
+    elif connection.vendor == "sqlite":
+        raw = _read_sqlite(wanted)
+    else:
+        raise NotImplementedError(f"analytics extract: unsupported database {connection.vendor}")
+    return schema.Shop(**{name: _conform(table, SCHEMAS[name]) for name, table in raw.items()})

@@ -19,7 +19,7 @@ def model_rows(report):
         label = Model(key).label if key in Model.values else _("Gamma-Gamma (order value)")
         errors = fit.get("std_errors") or {}
         rows.append({
-            "key": key, "label": label, "error": fit.get("error", ""),
+            "key": key, "label": label, "error": fit.get("error", ""), "message": fit.get("message", ""),
             "params": [(name, fit.get(name), errors.get(name)) for name in names],
             "log_likelihood": fit.get("log_likelihood"), "converged": fit.get("converged"),
             "customers": fit.get("n_customers"), "chosen": key == report.get("chosen_model"),

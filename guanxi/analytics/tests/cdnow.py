@@ -9,9 +9,12 @@ so it is read here directly. Columns: master customer id, sample customer id
 
 import importlib.resources
 from datetime import date
+from functools import cache
 
 import pyarrow as pa
 
+from guanxi.analytics.engine import DuckDBEngine
+from guanxi.analytics.features import customer_summary
 from guanxi.analytics.schema import ORDERS, day_number
 
 CALIBRATION_END = date(1997, 9, 30)  # 39 weeks after 1997-01-01
@@ -44,3 +47,12 @@ def cdnow_orders():
         schema=ORDERS,
     )
     return orders, day_number(CALIBRATION_END), day_number(DATA_END)
+
+
+@cache
+def cdnow_calibration():
+    """The calibration summary (weeks, 1997-01-01..1997-09-30) as a dict of
+    NumPy arrays: customer_id, frequency, recency, T, spend_count, monetary."""
+    orders, calibration_end, _ = cdnow_orders()
+    summary = customer_summary(DuckDBEngine(), orders, calibration_end, "weeks")
+    return {name: summary.column(name).to_numpy() for name in summary.column_names}

@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 
 from guanxi.analytics import cohorts
-from guanxi.analytics.engine import DuckDBEngine, SparkEngine, local_spark_session
+from guanxi.analytics.engine import DuckDBEngine
 from guanxi.analytics.samples import shop_from_generator
 from guanxi.analytics.schema import ORDERS, PURCHASE_STATUSES, day_number
 from guanxi.synthetic import generate_shop
@@ -140,14 +140,6 @@ def test_a_generated_shop_accounts_for_every_buyer_and_every_cent(engine, shop):
     # a triangle: cohort k of n has n - k periods
     assert table.num_rows == totals["cohorts"] * (totals["cohorts"] + 1) // 2
     assert totals["last_period"] == totals["cohorts"] - 1
-
-
-@pytest.fixture(scope="module")
-def spark():
-    pytest.importorskip("pyspark")
-    session = local_spark_session()
-    yield SparkEngine(session)
-    session.stop()
 
 
 @pytest.mark.spark

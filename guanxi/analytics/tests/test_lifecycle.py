@@ -5,7 +5,7 @@ import pyarrow as pa
 import pytest
 
 from guanxi.analytics import lifecycle
-from guanxi.analytics.engine import DuckDBEngine, SparkEngine, local_spark_session
+from guanxi.analytics.engine import DuckDBEngine
 from guanxi.analytics.features import customer_features
 from guanxi.analytics.lifecycle import LifecycleWindows
 from guanxi.analytics.samples import shop_from_generator
@@ -130,14 +130,6 @@ def test_a_generated_shop_gives_every_buyer_one_stage_by_the_rules(engine, shop)
     assert by_stage["active"]["oldest"] < 90 and by_stage["active"]["youngest"] >= 0
     assert by_stage["at_risk"]["newest"] >= 90
     assert by_stage["at_risk"]["oldest"] < 180 <= by_stage["lapsed"]["newest"]
-
-
-@pytest.fixture(scope="module")
-def spark():
-    pytest.importorskip("pyspark")
-    session = local_spark_session()
-    yield SparkEngine(session)
-    session.stop()
 
 
 @pytest.mark.spark

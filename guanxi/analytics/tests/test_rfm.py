@@ -7,7 +7,7 @@ import pyarrow as pa
 import pytest
 
 from guanxi.analytics import rfm
-from guanxi.analytics.engine import DuckDBEngine, SparkEngine, local_spark_session
+from guanxi.analytics.engine import DuckDBEngine
 from guanxi.analytics.features import customer_features
 from guanxi.analytics.samples import shop_from_generator
 from guanxi.analytics.schema import ORDERS, RETURNS
@@ -189,14 +189,6 @@ def test_a_generated_shop_scores_window_buyers_in_even_quintiles(engine, shop_sc
     ).to_pylist()
     # the quintiles do not overlap: every 5 bought at least as recently as every 4, and so on
     assert all(better["oldest"] <= worse["newest"] for better, worse in itertools.pairwise(recency))
-
-
-@pytest.fixture(scope="module")
-def spark():
-    pytest.importorskip("pyspark")
-    session = local_spark_session()
-    yield SparkEngine(session)
-    session.stop()
 
 
 @pytest.mark.spark

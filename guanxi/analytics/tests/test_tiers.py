@@ -7,7 +7,7 @@ import pyarrow as pa
 import pytest
 
 from guanxi.analytics import tiers
-from guanxi.analytics.engine import DuckDBEngine, SparkEngine, local_spark_session
+from guanxi.analytics.engine import DuckDBEngine
 from guanxi.analytics.features import customer_features
 from guanxi.analytics.samples import shop_from_generator
 from guanxi.analytics.schema import ORDERS, RETURNS
@@ -200,14 +200,6 @@ def test_a_generated_shop_rates_mostly_a_with_scores_that_add_up(engine, shop):
     edges = (0.0, *RiskPolicy().band_edges, math.inf)
     assert all(edges[i] <= row["low"] <= row["high"] < edges[i + 1] for i, row in enumerate(summary))
     assert summary[-1]["high"] <= 100.0
-
-
-@pytest.fixture(scope="module")
-def spark():
-    pytest.importorskip("pyspark")
-    session = local_spark_session()
-    yield SparkEngine(session)
-    session.stop()
 
 
 @pytest.mark.spark
