@@ -14,6 +14,8 @@ import json
 import tempfile
 import time
 import warnings
+from datetime import date
+from pathlib import Path
 
 import numpy as np
 
@@ -84,9 +86,9 @@ def shop_summary(customers, seed):
     """(frequency, recency, T, spend_count, monetary) of a generated shop, in days."""
     with tempfile.TemporaryDirectory() as directory:
         generate_shop(directory, customers, seed, fmt="parquet", progress=False)
-        truth = json.loads(open(f"{directory}/truth.json").read())
+        truth = json.loads((Path(directory) / "truth.json").read_text())
         shop = shop_from_generator(directory)
-    end_day = day_number(__import__("datetime").date.fromisoformat(truth["end"]))
+    end_day = day_number(date.fromisoformat(truth["end"]))
     summary = customer_summary(DuckDBEngine(), shop.orders, end_day, "days")
     return [summary.column(name).to_numpy() for name in ("frequency", "recency", "T", "spend_count", "monetary")]
 
@@ -98,13 +100,13 @@ def main():
     args = parser.parse_args()
     result = compare_with_lifetimes(*shop_summary(args.customers, args.seed))
     print(f"{result['customers']:,} customers (days as the unit)")
-    print(f"{'':12}{'guanxi':>16}{'lifetimes':>16}")
-    print(f"{'seconds':12}{result['ours_seconds']:16.3f}{result['lifetimes_seconds']:16.3f}")
+    print(f"{'':16}{'guanxi':>18}{'lifetimes':>18}")
+    print(f"{'seconds':16}{result['ours_seconds']:18.3f}{result['lifetimes_seconds']:18.3f}")
     for name in PARAMS:
-        print(f"{name:12}{result['ours'][name]:16.6f}{result['lifetimes'][name]:16.6f}")
+        print(f"{name:16}{result['ours'][name]:18.6f}{result['lifetimes'][name]:18.6f}")
     for model in ("bgnbd", "gamma_gamma"):
         mine, theirs = (result["log_likelihood"][side][model] for side in ("ours", "lifetimes"))
-        print(f"{'LL ' + model:12}{mine:16.3f}{theirs:16.3f}")
+        print(f"{'LL ' + model:16}{mine:18.4f}{theirs:18.4f}")
     print(f"speed-up {result['speedup']:.1f}x, largest relative parameter difference "
           f"{result['max_relative_difference']:.2e}")
 

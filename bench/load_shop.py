@@ -68,13 +68,15 @@ class SQLiteTarget:
     vendor = "sqlite"
 
     def __init__(self, path):
-        self.path = Path(path)
-        _set_journal(self.path, "DELETE")  # WAL would first copy every page into the -wal file
+        # Only ADBC's SQLite touches the file in this process: two copies of the
+        # library on one file break each other's locks (sqlite.org/howtocorrupt.html).
         from adbc_driver_sqlite import dbapi
 
-        self.con = dbapi.connect(str(self.path), autocommit=True)
+        self.con = dbapi.connect(str(path), autocommit=True)  # no open transaction: pragmas may switch modes
         self.cur = self.con.cursor()
-        for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-262144", "foreign_keys=OFF"):
+        # DELETE first (WAL would copy every new page into the -wal file), then no journal at all.
+        for pragma in ("journal_mode=DELETE", "journal_mode=OFF", "synchronous=OFF", "cache_size=-262144",
+                       "foreign_keys=OFF"):
             self._run(f"PRAGMA {pragma}")
         self.indexes = []
 
@@ -105,20 +107,9 @@ class SQLiteTarget:
     def finish(self):
         for _name, sql in self.indexes:
             self._run(sql)
+        self._run("PRAGMA journal_mode=WAL")  # what the application runs with
         self.cur.close()
         self.con.close()
-        _set_journal(self.path, "WAL")
-
-
-def _set_journal(path, mode):
-    """Persistent journal mode, set outside ADBC (it cannot change inside a transaction)."""
-    import sqlite3
-
-    con = sqlite3.connect(path)
-    try:
-        con.execute(f"PRAGMA journal_mode={mode}")
-    finally:
-        con.close()
 
 
 class PostgresTarget:

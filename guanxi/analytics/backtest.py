@@ -78,7 +78,7 @@ def _calibration(engine, orders, calibration_end_day, holdout_end_day, time_unit
     position = np.searchsorted(ids, customer)  # both sorted by customer_id
     known = (position < len(ids)) & (ids[np.minimum(position, len(ids) - 1)] == customer) if len(ids) else customer < 0
     customer, day, position = customer[known], day[known], position[known]
-    first = np.r_[True, customer[1:] != customer[:-1]]  # rows are sorted by customer, then day
+    first = np.r_[True, customer[1:] != customer[:-1]][: len(customer)]  # rows sorted by customer, then day
     in_holdout = day > calibration_end_day
     return {
         "x": summary.column("frequency").to_numpy().astype(float),

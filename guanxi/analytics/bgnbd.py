@@ -7,14 +7,14 @@ they leave with probability p ~ Beta(a, b). Each customer is summarised by
 x (repeat purchases), t_x (first to last purchase) and T (first purchase to the
 end of the calibration period), in one time unit.
 
-The per-customer likelihood (paper eq. 6) is written as
+The paper's likelihood of one customer is written as
     ln L = ln C(x) - (r+x) ln(alpha+T) + ln(1 + [x>0] e^z),
     z = ln(a/(b+x-1)) + (r+x) ln((alpha+T)/(alpha+t_x)),
 where C(x) holds the gamma and beta functions of x only. So the expensive
 special functions are evaluated once per distinct x, the logarithms once per
 distinct T and t_x, the per-customer work is a softplus, and the gradient and
 Hessian are analytic (Newton converges in a few steps). P(alive) is 1/(1+e^z)
-(paper eq. 13).
+(Fader, Hardie & Lee, "Computing P(alive) using the BG/NBD model").
 """
 
 from dataclasses import dataclass
@@ -44,7 +44,7 @@ class BGNBDFit(ModelFit):
     model = "bgnbd"
 
     def p_alive(self, frequency, recency, T):
-        """P(still a customer at T | x, t_x, T), paper eq. 13; 1 when x = 0 (model assumption)."""
+        """P(still a customer at T | x, t_x, T); 1 when x = 0 (nobody leaves before a repeat purchase)."""
         x, t_x, age = _floats(frequency, recency, T)
         return expit(-_dropout_log_odds(self.params, x, t_x, age))
 

@@ -18,6 +18,9 @@ import pyarrow as pa
 from guanxi.analytics.schema import PURCHASE_STATUSES
 
 LEVELS = {"product": "product_id", "category": "category_id"}
+# A product rule must at least double the consequent's odds to beat a best-seller
+# suggestion; categories are broad, so any positive association counts.
+DEFAULT_MIN_LIFT = {"product": 2.0, "category": 1.0}
 
 _PURCHASE = "o.status IN ({})".format(", ".join(f"'{s}'" for s in PURCHASE_STATUSES))
 
@@ -114,16 +117,20 @@ def association_rules(
     *,
     min_count: int = 10,
     min_confidence: float = 0.01,
-    min_lift: float = 2.0,
+    min_lift: float | None = None,
     top_k: int = 10,
     as_of_day: int | None = None,
 ) -> pa.Table:
     """Ordered pairs (antecedent, consequent) of products or categories bought in
-    the same order; columns as `RULES`. `min_count` keeps a rule only when the
-    pair was seen in that many baskets (below it lift is noise), `top_k` the best
-    consequents per antecedent; `as_of_day` ignores later lines (backtests)."""
+    the same order; columns as `RULES`, sorted by antecedent and rank.
+
+    `min_count` keeps a rule only when the pair was seen in that many baskets
+    (below it lift is noise); `min_lift` defaults to `DEFAULT_MIN_LIFT` of the
+    level; `top_k` keeps the best consequents per antecedent; `as_of_day`
+    ignores later lines (backtests)."""
     if level not in LEVELS:
         raise ValueError(f"level must be one of {sorted(LEVELS)}, not {level!r}")
+    min_lift = DEFAULT_MIN_LIFT[level] if min_lift is None else min_lift
     sql = rules_sql(level, min_count, min_confidence, min_lift, top_k, as_of_day)
     return engine.query(sql, lines=lines, orders=orders).cast(RULES)
 
@@ -284,3 +291,47 @@ def recommend(
     rules = rules.select(["antecedent", "consequent", "confidence", "rank"])
     table = engine.query(sql, lines=lines, returns=returns, orders=orders, rules=rules)
     return table.cast(RECOMMENDATIONS)
+
+
+def planted_pair_precision(rules: pa.Table, pairs, k: int = 10) -> float:
+    """Share of the `k` highest-lift product pairs that are known pairs.
+
+    Lift is symmetric, so each unordered pair is counted once (ties: more
+    baskets first, then ids); `pairs` are (anchor, partner) product ids and
+    match in either direction. Used against the generator's planted pairs."""
+    known = {frozenset(pair) for pair in pairs}
+    ranked = sorted(rules.to_pylist(), key=lambda r: (-r["lift"], -r["count"], r["antecedent"], r["consequent"]))
+    top = []
+    for rule in ranked:
+        pair = frozenset((rule["antecedent"], rule["consequent"]))
+        if pair not in top:
+            top.append(pair)
+    top = top[:k]
+    return sum(pair in known for pair in top) / len(top) if top else 0.0
+
+
+def partner_hit_rate(engine, lines, returns, orders, recommendations, pairs) -> tuple:
+    """(customers, share): customers who bought an anchor but neither bought nor
+    returned its partner (nor returned the anchor), and the share of them whose
+    recommendations hold the partner. `pairs` are (anchor, partner) ids."""
+    known = pa.table({"anchor": [a for a, _ in pairs], "partner": [b for _, b in pairs]}).cast(
+        pa.schema([("anchor", pa.int64()), ("partner", pa.int64())])
+    )
+    sql = f"""
+        WITH bought AS ({_bought_sql(None)}),
+        returned AS (SELECT DISTINCT customer_id, product_id FROM returns),
+        owned AS (SELECT customer_id, product_id FROM bought UNION SELECT customer_id, product_id FROM returned),
+        eligible AS (
+            SELECT DISTINCT b.customer_id, k.partner
+            FROM bought b JOIN known k ON k.anchor = b.product_id
+            LEFT JOIN owned o ON o.customer_id = b.customer_id AND o.product_id = k.partner
+            LEFT JOIN returned r ON r.customer_id = b.customer_id AND r.product_id = k.anchor
+            WHERE o.product_id IS NULL AND r.product_id IS NULL
+        )
+        SELECT COUNT(*) AS customers, AVG(CASE WHEN s.product_id IS NULL THEN 0.0 ELSE 1.0 END) AS share
+        FROM eligible e
+        LEFT JOIN recommendations s ON s.customer_id = e.customer_id AND s.product_id = e.partner
+    """
+    tables = {"lines": lines, "returns": returns, "orders": orders, "recommendations": recommendations, "known": known}
+    row = engine.query(sql, **tables).to_pylist()[0]
+    return row["customers"], row["share"] or 0.0

@@ -12,7 +12,7 @@ Fitted on customers with x > 0 transactions of positive value only (in Guanxi:
 repeat purchase days with positive net value, the summary's spend_count and
 monetary), as in the paper, which fits on the repeat transactions. The gamma
 functions depend on x alone, so they are evaluated once per distinct x; the
-gradient is analytic. Money is rescaled to a mean of one while fitting (v is
+gradient and Hessian are analytic. Money is rescaled to a mean of one while fitting (v is
 a money scale), so 1e9 amounts neither overflow nor slow the optimiser.
 """
 
@@ -50,7 +50,7 @@ class GammaGammaFit(ModelFit):
     def expected_spend(self, spend_count, monetary):
         """E[value per transaction | x, m] = p (v + x m) / (p x + q - 1): a weighted
         mean of the population mean and the customer's own mean (Fader, Hardie
-        & Lee 2005, eq. 5). x = 0 (or m <= 0) gives the population mean."""
+        & Lee 2005). x = 0 (or m <= 0) gives the population mean."""
         p, q, v = (self.params[name] for name in NAMES)
         x, m = np.broadcast_arrays(np.asarray(spend_count, dtype=float), np.asarray(monetary, dtype=float))
         known = (x > 0) & (m > 0)

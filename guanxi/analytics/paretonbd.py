@@ -3,7 +3,7 @@
 Schmittlein, Morrison & Colombo (1987), in the formulation of Fader & Hardie
 (2005), "A note on deriving the Pareto/NBD model and related expressions":
 lambda ~ Gamma(r, rate alpha), the lifetime is exponential with rate
-mu ~ Gamma(s, rate beta). The likelihood of (x, t_x, T) (the note's eq. 22) is
+mu ~ Gamma(s, rate beta). The likelihood of (x, t_x, T) is
 
     L = G(r+x)/G(r) alpha^r beta^s {1 / [(alpha+T)^(r+x) (beta+T)^s] + s/(r+s+x) A0},
     A0 = F(t_x) - F(T), where for alpha >= beta
@@ -12,9 +12,10 @@ mu ~ Gamma(s, rate beta). The likelihood of (x, t_x, T) (the note's eq. 22) is
     F(u) = 2F1(r+s+x, r+x; r+s+x+1; (beta-alpha)/(beta+u)) / (beta+u)^(r+s+x),
 
 the branch keeping the 2F1 argument in [0, 1). Everything is computed in logs
-(ln A0 = ln F(t_x) + ln(1 - F(T)/F(t_x))), the 2F1 once per distinct (x, u),
-and the gradient by central differences: no closed form exists for the
-derivatives of 2F1 in its parameters.
+(ln A0 = ln F(t_x) + ln(1 - F(T)/F(t_x))), F after Euler's transformation (see
+_log_F) and once per distinct (x, u). The gradient and Hessian are numeric
+(central differences): 2F1 has no closed-form derivatives in its parameters,
+so Newton reuses each Hessian for several steps.
 """
 
 from dataclasses import dataclass
@@ -166,6 +167,7 @@ def _maximise(x, t_x, age, start):
     mean_age = dot(weight, age) / weight.sum()
     scaled = _Summary(x, t_x, age, weight, 1 / mean_age if mean_age > 0 else 1.0)
     theta = np.log([start["r"], start["alpha"] * scaled.scale, start["s"], start["beta"] * scaled.scale])
+
     def value(point):
         return _mean_negative(point, scaled)
 

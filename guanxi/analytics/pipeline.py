@@ -239,8 +239,11 @@ def _counts(table: pa.Table, column: str) -> dict:
     return {item["values"]: item["counts"] for item in counts if item["values"] not in (None, "")}
 
 
-def _summary(scores: pa.Table, product_rules, category_rules, recommendations) -> dict:
+def _summary(scores: pa.Table, product_rules, category_rules, recommendations, upcoming) -> dict:
     clv_column = scores.column("clv")
+    # Customers who keep buying before an occasion (birthdays are known dates, not habits).
+    habits = pc.count_distinct(pc.filter(upcoming.column("customer_id"),
+                                         pc.not_equal(upcoming.column("occasion"), "birthday"))).as_py()
     return {
         "customers": scores.num_rows,
         "rfm_segments": _counts(scores, "rfm_segment"),
@@ -252,6 +255,7 @@ def _summary(scores: pa.Table, product_rules, category_rules, recommendations) -
         "total_clv": pc.sum(clv_column).as_py(),
         "mean_clv": pc.mean(clv_column).as_py(),
         "with_upcoming_occasion": scores.num_rows - scores.column("next_occasion_day").null_count,
+        "with_occasion_habit": habits,
         "with_replenishment": scores.num_rows - scores.column("replenish_day").null_count,
         "product_rules": product_rules.num_rows,
         "category_rules": category_rules.num_rows,
@@ -293,7 +297,7 @@ def analyze(shop: Shop, options: Options, progress=None, engine=None) -> Analysi
     report.update(as_of=options.as_of.isoformat(), time_unit=options.time_unit,
                   clv_settings={"horizon_days": options.horizon_days, "discount_rate": options.discount_rate,
                                 "margin": options.margin},
-                  summary=_summary(scores, product_rules, category_rules, parts["recommendations"]),
+                  summary=_summary(scores, product_rules, category_rules, parts["recommendations"], parts["occasions"]),
                   timings=clock.timings)
     return Analysis(scores=scores, product_rules=product_rules, category_rules=category_rules,
                     report=plain(report))

@@ -7,9 +7,10 @@ so it is read here directly. Columns: master customer id, sample customer id
 (1..2357), date YYYYMMDD, number of CDs, dollar amount.
 """
 
-import importlib.resources
+import importlib.util
 from datetime import date
 from functools import cache
+from pathlib import Path
 
 import pyarrow as pa
 
@@ -21,10 +22,14 @@ CALIBRATION_END = date(1997, 9, 30)  # 39 weeks after 1997-01-01
 DATA_END = date(1998, 6, 30)  # 78 weeks
 
 
-def cdnow_path():
-    return importlib.resources.files("lifetimes") / "datasets" / "CDNOW_sample.txt"
+def cdnow_path() -> Path:
+    """Where the lifetimes wheel keeps the file: importlib.resources.files("lifetimes")
+    would give the same folder but imports lifetimes (pandas, autograd: seconds),
+    find_spec only locates it."""
+    return Path(importlib.util.find_spec("lifetimes").submodule_search_locations[0]) / "datasets" / "CDNOW_sample.txt"
 
 
+@cache
 def cdnow_orders():
     """(orders, calibration_end_day, data_end_day): one order per line of the file
     (order_id = line number, customer_id = sample id), all fulfilled."""

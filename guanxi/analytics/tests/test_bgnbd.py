@@ -4,6 +4,7 @@ lifetimes, recovery of the generator's truth, and the edge cases."""
 import json
 import warnings
 from datetime import date
+from functools import cache
 
 import numpy as np
 import pyarrow as pa
@@ -22,6 +23,7 @@ from guanxi.analytics.tests.cdnow import cdnow_calibration
 from guanxi.synthetic import generate_shop
 
 
+@cache
 def _cdnow_fit():
     summary = cdnow_calibration()
     return fit_bgnbd(summary["frequency"], summary["recency"], summary["T"])

@@ -56,6 +56,8 @@ class Command(BaseCommand):
             run = import_file(kind, folder / f"{kind}.csv", source="demo", progress=True)
             self.stdout.write(_("%(kind)s: %(read)d read, %(created)d created, %(rejected)d rejected") % {
                 "kind": kind, "read": run.read, "created": run.created, "rejected": run.rejected})
+        # Score the customers now, so their pages and the insights page have something to show.
+        call_command("analyze", stdout=self.stdout)
 
     def _serve(self, port):
         worker = subprocess.Popen([sys.executable, "-m", "guanxi.cli", "worker", "--workers", "1"])
