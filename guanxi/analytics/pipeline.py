@@ -114,19 +114,23 @@ def _spend_columns(summary: pa.Table):
 
 
 def fit_models(engine, orders, options, calibration_end_day) -> dict:
-    """The report's model section: the backtest and, on the calibration period,
-    BG/NBD, Pareto/NBD and Gamma-Gamma (`guanxi analyze --json` prints these)."""
-    report = {"calibration_end": day_date(calibration_end_day).isoformat() if calibration_end_day else None}
+    """The report's model section: BG/NBD, Pareto/NBD and Gamma-Gamma fitted on
+    the calibration period, and the backtest that chose between the first two
+    (`guanxi analyze --json` prints these). Without a holdout both purchase
+    models are fitted on everything and BG/NBD is chosen."""
+    report = {"calibration_end": day_date(calibration_end_day).isoformat() if calibration_end_day else None,
+              "chosen_model": "bgnbd"}
     end = calibration_end_day if calibration_end_day is not None else options.as_of_day
     summary = features.customer_summary(engine, orders, end, options.time_unit)
-    for name, fitter in FITTERS.items():
-        report[name] = _fit_or_report(fitter, *_summary_columns(summary))[1]
     report["gamma_gamma"] = _fit_or_report(fit_gamma_gamma, *_spend_columns(summary))[1]
-    report["chosen_model"] = "bgnbd"
-    if calibration_end_day is not None and summary.num_rows:
-        report["backtest"] = backtest.run_backtest(engine, orders, calibration_end_day, options.as_of_day,
-                                                   options.time_unit)
-        report["chosen_model"] = report["backtest"]["chosen"] or "bgnbd"
+    if calibration_end_day is None or summary.num_rows == 0:
+        for name, fitter in FITTERS.items():
+            report[name] = _fit_or_report(fitter, *_summary_columns(summary))[1]
+        return report
+    # The backtest fits both purchase models on this same calibration summary.
+    backtest_report = backtest.run_backtest(engine, orders, calibration_end_day, options.as_of_day, options.time_unit)
+    report.update(backtest_report["models"], backtest=backtest_report,
+                  chosen_model=backtest_report["chosen"] or "bgnbd")
     return report
 
 
