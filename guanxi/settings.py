@@ -222,6 +222,9 @@ else:
         "immediate": TASKS_IMMEDIATE,
     }
 HUEY["name"] = "guanxi"
+# Periodic tasks (the nightly analysis) follow the shop's clock: Django sets the
+# process time zone to TIME_ZONE, and huey reads local time when utc is off.
+HUEY["utc"] = False
 TASKS = {"default": {"BACKEND": "huey.contrib.djhuey.tasks_backend.HueyBackend"}}
 
 SESSION_COOKIE_HTTPONLY = True

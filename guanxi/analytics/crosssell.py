@@ -62,8 +62,9 @@ def baskets_sql(level: str = "product", as_of_day: int | None = None) -> str:
     column = LEVELS[level]
     return f"""
         SELECT DISTINCT l.order_id, l.{column} AS item
-        FROM lines l JOIN orders o ON o.order_id = l.order_id
-        WHERE {_PURCHASE} AND l.{column} IS NOT NULL{_day_filter("l", as_of_day)}
+        FROM lines l
+        WHERE l.{column} IS NOT NULL{_day_filter("l", as_of_day)}
+          AND l.order_id IN (SELECT o.order_id FROM orders o WHERE {_PURCHASE})
     """
 
 
@@ -71,18 +72,24 @@ def rules_sql(level, min_count, min_confidence, min_lift, top_k, as_of_day=None)
     """Rules ranked within each antecedent by confidence (then lift, then the
     smaller consequent id, so ties always break the same way); the top `top_k`
     are kept. Confidence ranks what a buyer of A most often also takes; the lift
-    floor drops pairs that are merely both popular."""
+    floor drops pairs that are merely both popular.
+
+    Pairs are counted once per unordered pair (x < y) and then read both ways:
+    half the join of counting each direction."""
     return f"""
         WITH b AS ({baskets_sql(level, as_of_day)}),
-        sizes AS (SELECT order_id, COUNT(*) AS items FROM b GROUP BY order_id),
-        n AS (SELECT CAST(COUNT(*) AS DOUBLE) AS baskets FROM sizes),
+        n AS (SELECT CAST(COUNT(DISTINCT order_id) AS DOUBLE) AS baskets FROM b),
         item AS (SELECT item, COUNT(*) AS orders FROM b GROUP BY item),
-        multi AS (SELECT b.order_id, b.item FROM b JOIN sizes s ON s.order_id = b.order_id WHERE s.items > 1),
-        pair AS (
-            SELECT x.item AS antecedent, y.item AS consequent, COUNT(*) AS count
-            FROM multi x JOIN multi y ON x.order_id = y.order_id AND x.item <> y.item
+        together AS (
+            SELECT x.item AS low, y.item AS high, COUNT(*) AS count
+            FROM b x JOIN b y ON x.order_id = y.order_id AND x.item < y.item
             GROUP BY x.item, y.item
             HAVING COUNT(*) >= {int(min_count)}
+        ),
+        pair AS (
+            SELECT low AS antecedent, high AS consequent, count FROM together
+            UNION ALL
+            SELECT high AS antecedent, low AS consequent, count FROM together
         ),
         measured AS (
             SELECT p.antecedent, p.consequent, p.count,
@@ -135,27 +142,31 @@ def association_rules(
     return engine.query(sql, lines=lines, orders=orders).cast(RULES)
 
 
-def _bought_sql(as_of_day) -> str:
-    """Each customer's distinct purchased products: last day, category, and
-    whether any of it came back."""
+def _purchased_sql(as_of_day) -> str:
+    """Purchase lines naming a product: customer_id, product_id, category_id, day.
+
+    Lines, not distinct products: grouping ten million lines by customer and
+    product costs more than carrying the few repeats along."""
     return f"""
-        SELECT l.customer_id, l.product_id, MAX(l.day) AS last_day, MIN(l.category_id) AS category_id
-        FROM lines l JOIN orders o ON o.order_id = l.order_id
-        WHERE {_PURCHASE} AND l.product_id IS NOT NULL{_day_filter("l", as_of_day)}
-        GROUP BY l.customer_id, l.product_id
+        SELECT l.customer_id, l.product_id, l.category_id, l.day
+        FROM lines l
+        WHERE l.product_id IS NOT NULL{_day_filter("l", as_of_day)}
+          AND l.order_id IN (SELECT o.order_id FROM orders o WHERE {_PURCHASE})
     """
 
 
-def recommend_sql(top_n, as_of_day, half_life_days, max_history, rules_per_product, favourite_categories) -> str:
+def recommend_sql(top_n, as_of_day, half_life_days, history_days, rules_per_product, favourite_categories) -> str:
     """Rule recommendations first, then best-sellers of favourite categories.
 
-    score(customer, p) = sum over the customer's antecedents a of
-    confidence(a -> p) * 0.5 ** (days since they last bought a / half-life):
-    the chance-like pull of each product they own, fading as the purchase ages.
+    score(customer, p) = sum over the customer's purchases of a product a of
+    confidence(a -> p) * 0.5 ** (days since that purchase / half-life): the
+    chance-like pull of what they bought, growing with repeat purchases and
+    fading as purchases age.
     """
-    as_of = "(SELECT MAX(last_day) FROM bought)" if as_of_day is None else str(int(as_of_day))
+    as_of = "(SELECT MAX(day) FROM bought)" if as_of_day is None else str(int(as_of_day))
+    since = "" if history_days is None else f" AND b.day > {as_of} - {int(history_days)}"
     return f"""
-        WITH bought AS ({_bought_sql(as_of_day)}),
+        WITH bought AS ({_purchased_sql(as_of_day)}),
         returned AS (
             SELECT DISTINCT customer_id, product_id FROM returns
             WHERE product_id IS NOT NULL{_day_filter("returns", as_of_day)}
@@ -163,25 +174,15 @@ def recommend_sql(top_n, as_of_day, half_life_days, max_history, rules_per_produ
         owned AS (
             SELECT customer_id, product_id FROM bought
             UNION ALL
-            SELECT r.customer_id, r.product_id FROM returned r
-            LEFT JOIN bought b ON b.customer_id = r.customer_id AND b.product_id = r.product_id
-            WHERE b.product_id IS NULL
-        ),
-        kept AS (
-            SELECT b.* FROM bought b
-            LEFT JOIN returned r ON r.customer_id = b.customer_id AND r.product_id = b.product_id
-            WHERE r.product_id IS NULL
-        ),
-        recent AS (
-            SELECT customer_id, product_id, last_day FROM (
-                SELECT *, ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY last_day DESC, product_id) AS back
-                FROM kept
-            ) WHERE back <= {int(max_history)}
+            SELECT customer_id, product_id FROM returned
         ),
         pull AS (
-            SELECT h.customer_id, r.consequent AS product_id, r.antecedent,
-                   r.confidence * POWER(0.5, ({as_of} - h.last_day) / {float(half_life_days)}) AS weight
-            FROM recent h JOIN rules r ON r.antecedent = h.product_id AND r.rank <= {int(rules_per_product)}
+            SELECT b.customer_id, r.consequent AS product_id, r.antecedent,
+                   r.confidence * POWER(0.5, ({as_of} - b.day) / {float(half_life_days)}) AS weight
+            FROM bought b
+            JOIN rules r ON r.antecedent = b.product_id AND r.rank <= {int(rules_per_product)}
+            LEFT JOIN returned x ON x.customer_id = b.customer_id AND x.product_id = b.product_id
+            WHERE x.product_id IS NULL{since}
         ),
         scored AS (
             SELECT p.customer_id, p.product_id, SUM(p.weight) AS score,
@@ -206,14 +207,14 @@ def recommend_sql(top_n, as_of_day, half_life_days, max_history, rules_per_produ
 
 def _fallback_sql(top_n, favourite_categories) -> str:
     """CTEs ending in `filled`: the slots rules left empty, taken from the
-    best-sellers (most distinct buyers) of the customer's favourite categories
-    (most products bought there, then the most recent), in that order.
+    best-sellers (most purchase lines) of the customer's favourite categories
+    (most purchase lines there, then the latest purchase), in that order.
 
     Only customers short of `top_n` are expanded; each favourite category only
-    down to the slots to fill plus what could be excluded there (bought in that
-    category, rule picks, returns), and a later favourite only when the earlier
-    ones surely cannot fill the slots (`room_before`), so the expansion stays
-    close to the rows it yields."""
+    down to the slots to fill plus what could be excluded there (lines bought
+    in that category, returns, rule picks), and a later favourite only when the
+    earlier ones surely cannot fill the slots (`room_before`), so the expansion
+    stays close to the rows it yields."""
     return f"""
         got AS (SELECT customer_id, COUNT(*) AS n FROM by_rules GROUP BY customer_id),
         returned_n AS (SELECT customer_id, COUNT(*) AS n FROM returned GROUP BY customer_id),
@@ -225,7 +226,7 @@ def _fallback_sql(top_n, favourite_categories) -> str:
         ),
         taste AS (
             SELECT customer_id, category_id, COUNT(*) AS bought_here, ROW_NUMBER() OVER (
-                PARTITION BY customer_id ORDER BY COUNT(*) DESC, MAX(last_day) DESC, category_id
+                PARTITION BY customer_id ORDER BY COUNT(*) DESC, MAX(day) DESC, category_id
             ) AS favourite_rank
             FROM bought WHERE category_id IS NOT NULL
             GROUP BY customer_id, category_id
@@ -274,20 +275,23 @@ def recommend(
     *,
     as_of_day: int | None = None,
     half_life_days: float = 365.0,
-    max_history: int = 20,
+    history_days: int | None = None,
     rules_per_product: int = 10,
     favourite_categories: int = 2,
 ) -> pa.Table:
     """Up to `top_n` products for every customer with a purchase; columns as
-    `RECOMMENDATIONS`, sorted by customer and rank.
+    `RECOMMENDATIONS`, in no particular order (sort by customer_id, rank).
 
     `rules` are product-level rules from `association_rules`. Products the
     customer bought or returned are never suggested, and returned products do
-    not count as antecedents. Only the `max_history` latest distinct products
-    and each one's `rules_per_product` best rules feed the candidates. Rows
-    with a null `because_product_id` are fallbacks (score 0).
+    not count as antecedents. Each purchase line (of the last `history_days`
+    days, or all) brings its product's `rules_per_product` best rules, so the
+    candidates are at most lines x rules_per_product. `as_of_day` (default:
+    the last purchase day) is when recency is measured; later lines and
+    returns are ignored. Rows with a null `because_product_id` are fallbacks
+    (score 0).
     """
-    sql = recommend_sql(top_n, as_of_day, half_life_days, max_history, rules_per_product, favourite_categories)
+    sql = recommend_sql(top_n, as_of_day, half_life_days, history_days, rules_per_product, favourite_categories)
     rules = rules.select(["antecedent", "consequent", "confidence", "rank"])
     table = engine.query(sql, lines=lines, returns=returns, orders=orders, rules=rules)
     return table.cast(RECOMMENDATIONS)
@@ -318,7 +322,7 @@ def partner_hit_rate(engine, lines, returns, orders, recommendations, pairs) -> 
         pa.schema([("anchor", pa.int64()), ("partner", pa.int64())])
     )
     sql = f"""
-        WITH bought AS ({_bought_sql(None)}),
+        WITH bought AS (SELECT DISTINCT customer_id, product_id FROM ({_purchased_sql(None)})),
         returned AS (SELECT DISTINCT customer_id, product_id FROM returns),
         owned AS (SELECT customer_id, product_id FROM bought UNION SELECT customer_id, product_id FROM returned),
         eligible AS (

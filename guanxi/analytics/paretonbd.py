@@ -21,7 +21,7 @@ so Newton reuses each Hessian for several steps.
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import gammaln, hyp2f1
+from scipy.special import digamma, gammaln, hyp2f1, polygamma
 
 from guanxi.analytics.fitting import (
     ModelFit,
@@ -32,11 +32,13 @@ from guanxi.analytics.fitting import (
     minimise,
     numeric_curvature,
     standard_errors,
+    to_log_space,
     unique_rows,
     warm_start_sample,
 )
 
 NAMES = ("r", "alpha", "s", "beta")
+REUSE = False
 
 
 @dataclass(frozen=True)
@@ -80,79 +82,252 @@ def _lifetime_factor(k, log_growth):
     return -np.expm1(-k * log_growth) / k
 
 
-def _log_F(params, x, u):
-    """ln F(u) of the module docstring, on the branch that keeps 2F1's argument
-    z below 1. Euler's transformation 2F1(A, B; A+1; z) = (1-z)^(1-B)
-    2F1(1, A+1-B; A+1; z) takes out the factor that overflows for large x
-    (alpha < beta) or large s (alpha >= beta); what remains is at most a
-    power of 1/(1-z)."""
-    r, alpha, s, beta = (params[name] for name in NAMES)
-    top = r + s + x
-    if alpha >= beta:
-        upper, lower, b = alpha, beta, s + 1
-    else:
-        upper, lower, b = beta, alpha, r + x
-    log_stay = np.log(lower + u) - np.log(upper + u)  # ln(1 - z)
-    series = hyp2f1(1.0, top + 1 - b, top + 1, (upper - lower) / (upper + u))
-    return (1 - b) * log_stay + np.log(series) - top * np.log(upper + u)
+# Steps in 2F1's parameters B and C for the central differences (see _log_series).
+STEP, CROSS_STEP = 3e-3, 1e-3
+
+
+def _log_series(B, C, z, order, swap):
+    """ln G, G = 2F1(1, B; C; z), and its derivatives in (r, s, z), stacked:
+    [ln G] for order 0, then d/dr, d/ds, d/dz (order 1), then the second
+    derivatives rr, ss, zz, rs, rz, sz (order 2); B, C, z broadcast, and
+    C = r+s+x+1, B = s+1 if `swap` else r+x.
+
+    In z the derivatives are exact (dG/dz = B/C 2F1(2, B+1; C+1; z), and
+    d2G/dz2 = 2B(B+1)/(C(C+1)) 2F1(3, B+2; C+2; z)); in B and C, where 2F1 has
+    none in closed form, they are five-point central differences (2F1 is
+    analytic in B and C; error ~1e-11 against the differentiated series)."""
+    log_G = np.log(hyp2f1(1.0, B, C, z))
+    if order == 0:
+        return log_G[None]
+    h, shifts = STEP, (-2, -1, 1, 2)
+    along_B = [np.log(hyp2f1(1.0, B + k * h, C, z)) for k in shifts]
+    along_C = [np.log(hyp2f1(1.0, B, C + k * h, z)) for k in shifts]
+
+    def first(v):
+        return (8 * (v[2] - v[1]) - (v[3] - v[0])) / (12 * h)
+
+    def second(v):
+        return (16 * (v[2] + v[1]) - (v[3] + v[0]) - 30 * log_G) / (12 * h * h)
+
+    def slope_z(b, c, log_g):  # d ln G / dz at (b, c)
+        return b / c * hyp2f1(2.0, b + 1, c + 1, z) / np.exp(log_g)
+
+    d_B, d_C, d_z = first(along_B), first(along_C), slope_z(B, C, log_G)
+    # r moves C, and B too unless swapped; s moves C, and B too if swapped.
+    terms = [log_G, d_C + (0 if swap else d_B), d_C + (d_B if swap else 0), d_z]
+    if order == 2:
+        k = CROSS_STEP
+        corners = [np.log(hyp2f1(1.0, B + i * k, C + j * k, z)) for i, j in ((1, 1), (1, -1), (-1, 1), (-1, -1))]
+        BB, CC = second(along_B), second(along_C)
+        BC = (corners[0] - corners[1] - corners[2] + corners[3]) / (4 * k * k)
+        Bz = first([slope_z(B + k * h, C, v) for k, v in zip(shifts, along_B)])
+        Cz = first([slope_z(B, C + k * h, v) for k, v in zip(shifts, along_C)])
+        zz = 2 * B * (B + 1) / (C * (C + 1)) * hyp2f1(3.0, B + 2, C + 2, z) / np.exp(log_G) - d_z**2
+        both = BB + 2 * BC + CC
+        terms += [CC, both, zz, BC + CC, Cz, Bz + Cz] if swap else [both, CC, zz, BC + CC, Bz + Cz, Cz]
+    return np.stack(np.broadcast_arrays(*terms))
+
+
+def _interpolated_log_series(B, C, z, order, swap, points):
+    """_log_series on the grid B[i], C[i] x z[j], shape (terms, len(B), len(z)),
+    by Chebyshev interpolation in w = -ln(1-z). ln G is analytic in w but on
+    the lines Im w = +-pi (z on 2F1's cut [1, inf)), so n nodes on [lo, hi]
+    reach 1e-16 when rho^-n does, rho = b + sqrt(b^2+1), b = 2 pi/(hi-lo).
+    None unless that takes well under `points` evaluations (those needed)."""
+    w = -np.log1p(-z)
+    lo, hi = w.min(), w.max()
+    if not lo < hi:
+        return None
+    b = 2 * np.pi / (hi - lo)
+    n = int(np.ceil(40 / np.log(b + np.sqrt(b * b + 1)))) + 4
+    if 3 * n * len(B) > points:
+        return None
+    nodes = np.cos(np.pi * np.arange(n) / (n - 1))
+    weights = np.where(np.arange(n) % 2, -1.0, 1.0)
+    weights[[0, -1]] /= 2
+    offsets = (2 * w - (hi + lo)) / (hi - lo) - nodes[:, None]
+    exact = offsets == 0
+    bary = weights[:, None] / np.where(exact, 1.0, offsets)
+    hits = exact.any(axis=0)
+    bary[:, hits] = exact[:, hits]
+    bary /= bary.sum(axis=0)
+    at_nodes = _log_series(B[:, None], C[:, None], -np.expm1(-(lo + (hi - lo) * (nodes + 1) / 2)), order, swap)
+    return (at_nodes.reshape(-1, n) @ bary).reshape(len(at_nodes), len(B), len(z))  # one BLAS call
+
+
+def _log_F(params, x, u, order=0, grid=None):
+    """ln F(x, u) of the module docstring on the branch that keeps 2F1's argument
+    z in [0, 1), and (order >= 1) its gradient in (r, alpha, s, beta), shape
+    (4, n), and (order 2) Hessian, (4, 4, n). Euler's transformation
+    2F1(A, b; A+1; z) = (1-z)^(1-b) 2F1(1, A+1-b; A+1; z) takes out the factor
+    that overflows for large x (alpha < beta) or large s (alpha >= beta):
+
+        ln F = ln G - (r+x-c) ln(alpha+u) - (s+c) ln(beta+u),  G = 2F1(1, B; r+s+x+1; z),
+
+    with c = 0, B = r+x, z = (alpha-beta)/(alpha+u) for alpha >= beta and c = 1,
+    B = s+1, z = (beta-alpha)/(beta+u) otherwise. `grid` = (distinct x, index,
+    distinct u, index) of x and u lets ln G be interpolated per distinct x."""
+    r, alpha, s, beta = params
+    swap = alpha < beta
+    c = float(swap)
+    upper, lower = (beta, alpha) if swap else (alpha, beta)
+    high, low = upper + u, lower + u
+    series = None
+    if grid is not None:
+        xs, x_index, us, u_index = grid
+        table = _interpolated_log_series(np.full(len(xs), s + 1.0) if swap else r + xs, r + s + xs + 1,
+                                         (upper - lower) / (upper + us), order, swap, len(x))
+        series = None if table is None else table[:, x_index, u_index]
+    if series is None:
+        series = _log_series(s + 1.0 if swap else r + x, r + s + x + 1, (upper - lower) / high, order, swap)
+    log_a, log_b = np.log(alpha + u), np.log(beta + u)
+    log_F = series[0] - (r + x - c) * log_a - (s + c) * log_b
+    if order == 0:
+        return log_F, None, None
+    # z's derivatives in (upper, lower): (low/high^2, -1/high), second (-2 low/high^3, 1/high^2, 0).
+    z_up, z_down = low / high**2, -1 / high
+    inv_a, inv_b = 1 / (alpha + u), 1 / (beta + u)
+    g_r, g_s, g_z = series[1:4]
+    z_a, z_b = (z_down, z_up) if swap else (z_up, z_down)
+    gradient = np.stack([g_r - log_a, g_z * z_a - (r + x - c) * inv_a, g_s - log_b, g_z * z_b - (s + c) * inv_b])
+    if order == 1:
+        return log_F, gradient, None
+    rr, ss, zz, rs, rz, sz = series[4:]
+    z_aa, z_bb = (0, -2 * low / high**3) if swap else (-2 * low / high**3, 0)
+    ab = zz * z_a * z_b + g_z / high**2
+    hessian = np.array([
+        [rr, rz * z_a - inv_a, rs, rz * z_b],
+        [rz * z_a - inv_a, zz * z_a**2 + g_z * z_aa + (r + x - c) * inv_a**2, sz * z_a, ab],
+        [rs, sz * z_a, ss, sz * z_b - inv_b],
+        [rz * z_b, ab, sz * z_b - inv_b, zz * z_b**2 + g_z * z_bb + (s + c) * inv_b**2],
+    ])
+    return log_F, gradient, hessian
 
 
 def _log_terms(params, x, log_F_t, log_F_T, log_alpha_T, log_beta_T, log_share):
     """The two terms inside the likelihood's braces, in logs, without alpha^r beta^s:
     survive = -(r+x) ln(alpha+T) - s ln(beta+T), left = ln(s/(r+s+x)) + ln A0.
     ln A0 = ln F(t_x) + ln(1 - F(T)/F(t_x)), -inf when t_x = T; expm1 keeps the
-    difference accurate when t_x is close to T."""
-    r, s = params["r"], params["s"]
+    difference accurate when t_x is close to T. Also returns that log-ratio."""
+    r, _, s, _ = params
     survive = -(r + x) * log_alpha_T - s * log_beta_T
     ratio = np.minimum(log_F_T - log_F_t, 0.0)  # F decreases in u; rounding may break a tie
     with np.errstate(divide="ignore"):
         log_A0 = log_F_t + np.log(-np.expm1(ratio))
-    return survive, log_share + log_A0
+    return survive, log_share + log_A0, ratio
 
 
 def _customer_log_terms(params, x, t_x, age):
     """_log_terms for arrays of customers (predictions: no deduplication)."""
-    r, alpha, s, beta = (params[name] for name in NAMES)
-    return _log_terms(params, x, _log_F(params, x, t_x), _log_F(params, x, age), np.log(alpha + age),
-                      np.log(beta + age), np.log(s) - np.log(r + s + x))
+    params = tuple(params[name] for name in NAMES)
+    r, alpha, s, beta = params
+    return _log_terms(params, x, _log_F(params, x, t_x)[0], _log_F(params, x, age)[0], np.log(alpha + age),
+                      np.log(beta + age), np.log(s) - np.log(r + s + x))[:2]
 
 
 class _Summary:
     """Distinct (x, t_x, T) with counts, the distinct (x, u) pairs, u in {t_x, T},
-    on which F is evaluated, and the distinct T, whose logarithms are taken once.
-    `scale` multiplies every time."""
+    on which F is evaluated, and the distinct times, whose logarithms are taken once."""
 
-    def __init__(self, x, t_x, age, weight, scale):
-        self.x, self.w = x, weight
-        self.scale, self.total = scale, weight.sum()
+    def __init__(self, x, t_x, age, weight):
+        self.x, self.w, self.total = x, weight, weight.sum()
         self.distinct_x, self.x_index = np.unique(x, return_inverse=True)
         self.x_weight = np.bincount(self.x_index, weights=weight, minlength=len(self.distinct_x))
-        times, time_index = np.unique(np.concatenate([t_x, age]) * scale, return_inverse=True)
+        times, time_index = np.unique(np.concatenate([t_x, age]), return_inverse=True)
         key = np.concatenate([self.x_index, self.x_index]) * len(times) + time_index
         pairs, pair_index = np.unique(key, return_inverse=True)
-        self.pair_x, self.pair_u = self.distinct_x[pairs // len(times)], times[pairs % len(times)]
+        self.pair_xi, self.pair_ti = pairs // len(times), pairs % len(times)
+        self.pair_x, self.pair_u = self.distinct_x[self.pair_xi], times[self.pair_ti]
         self.at_t, self.at_T = pair_index[: len(x)], pair_index[len(x):]
         self.T_values, self.T_index = times, time_index[len(x):]
+        self.w_at_T = np.bincount(self.at_T, weight, len(pairs))
+
+    def rescaled(self, scale):
+        """The same customers with every time multiplied by `scale`."""
+        copy = object.__new__(_Summary)
+        copy.__dict__.update(self.__dict__)
+        copy.pair_u, copy.T_values = self.pair_u * scale, self.T_values * scale
+        return copy
 
 
-def _log_likelihood(theta, data):
-    """Total log-likelihood at log-parameters theta."""
-    r, alpha, s, beta = np.exp(theta)
-    params = dict(zip(NAMES, (r, alpha, s, beta)))
-    xs = data.distinct_x
-    log_F = _log_F(params, data.pair_x, data.pair_u)
-    survive, left = _log_terms(params, data.x, log_F[data.at_t], log_F[data.at_T],
-                               np.log(alpha + data.T_values)[data.T_index], np.log(beta + data.T_values)[data.T_index],
-                               (np.log(s) - np.log(r + s + xs))[data.x_index])
-    return (dot(data.x_weight, gammaln(r + xs) - gammaln(r)) + data.total * (r * np.log(alpha) + s * np.log(beta))
-            + dot(data.w, np.logaddexp(survive, left)))
+def _evaluate(theta, data, order=1):
+    """Mean negative log-likelihood at log-parameters theta and (order >= 1) its
+    gradient and (order 2) Hessian there (see the module docstring).
+
+    Per customer row, ln L = C(x) + logaddexp(survive, left) with survive a
+    function of the pair (x, T), left = opening(x, t_x) + ln(1 - F(T)/F(t_x)),
+    opening = ln(s/(r+s+x)) + ln F(t_x): both are computed per pair, and the
+    sums over rows are gathered back onto pairs (np.bincount)."""
+    params = np.exp(theta)
+    r, alpha, s, beta = params
+    x, u, xs, total = data.pair_x, data.pair_u, data.distinct_x, data.total
+    log_F, g, h = _log_F(params, x, u, order, (xs, data.pair_xi, data.T_values, data.pair_ti))
+    log_a, log_b, inv_share = np.log(alpha + u), np.log(beta + u), 1 / (r + s + x)
+    survive = -(r + x) * log_a - s * log_b
+    opening = np.log(s * inv_share) + log_F
+    at_t, at_T, w = data.at_t, data.at_T, data.w
+    remains = -np.expm1(np.minimum(np.take(log_F, at_T) - np.take(log_F, at_t), 0.0))  # 1 - F(T)/F(t_x); F falls in u
+    with np.errstate(divide="ignore"):
+        lead = np.take(survive, at_T) - np.take(opening, at_t) - np.log(remains)  # survive - left, +inf when t_x = T
+    small = np.exp(-np.abs(lead))  # logaddexp = max + log1p(small)
+    value = (dot(data.x_weight, gammaln(r + xs) - gammaln(r)) + total * (r * np.log(alpha) + s * np.log(beta))
+             + dot(data.w_at_T, survive) + dot(w, np.maximum(-lead, 0) + np.log1p(small)))
+    if order == 0:
+        return -value / total
+    # d row = p d survive + (1-p) d left, p = P(alive) = sigmoid(lead);
+    # d ln(F(t_x) - F(T)) = g_t + q (g_t - g_T), q = F(T)/(F(t_x) - F(T)).
+    w_dead = w * np.where(lead >= 0, small, 1.0) / (1 + small)
+    dead = w_dead > 0  # t_x < T
+    q = np.where(dead, 1 / np.where(dead, remains, 1.0) - 1, 0.0)
+    n_pairs = len(log_F)
+    dead_t, dead_q_t, dead_q_T, alive_T = (
+        np.bincount(index, weights, n_pairs)
+        for index, weights in ((at_t, w_dead), (at_t, w_dead * q), (at_T, w_dead * q), (at_T, w - w_dead)))
+    inv_a, inv_b = 1 / (alpha + u), 1 / (beta + u)
+    d_survive = np.stack([-log_a, -(r + x) * inv_a, -log_b, -s * inv_b])
+    d_share = np.stack([-inv_share, 0 * x, 1 / s - inv_share, 0 * x])
+    pair_weight = dead_t + dead_q_t - dead_q_T
+    gradient = d_survive @ alive_T + d_share @ dead_t + g @ pair_weight + [
+        dot(data.x_weight, digamma(r + xs) - digamma(r)) + total * np.log(alpha), total * r / alpha,
+        total * np.log(beta), total * s / beta]
+    if order == 1:
+        return to_log_space(params, value, total, gradient)
+    hessian = np.einsum("klp,p->kl", h, pair_weight)
+    share_2 = dot(dead_t, inv_share**2)
+    cross_a, cross_b = total / alpha - dot(alive_T, inv_a), total / beta - dot(alive_T, inv_b)
+    hessian += [
+        [dot(data.x_weight, polygamma(1, r + xs) - polygamma(1, r)) + share_2, cross_a, share_2, 0],
+        [cross_a, dot(alive_T, (r + x) * inv_a**2) - total * r / alpha**2, 0, 0],
+        [share_2, 0, share_2 - dead_t.sum() / s**2, cross_b],
+        [0, 0, cross_b, s * dot(alive_T, inv_b**2) - total * s / beta**2]]
+    # Rank-one terms, per row: p(1-p) (d survive - d left)(...)^T, and -q(1+q) (g_t - g_T)(...)^T from d2 ln A0.
+    at_T_rows = np.take(np.concatenate([d_survive - d_share, g]), at_T, axis=1)
+    g_t = np.take(g, at_t, axis=1)
+    step = g_t - at_T_rows[4:]
+    spread = at_T_rows[:4] - g_t - q * step
+    hessian += (spread * ((w - w_dead) * w_dead / w)) @ spread.T
+    hessian -= (step * (w_dead * q * (1 + q))) @ step.T
+    return to_log_space(params, value, total, gradient, hessian)
 
 
-def _mean_negative(theta, data):
+def _value(theta, data):
     """Mean negative log-likelihood; +inf where it cannot be evaluated (the optimiser backs off)."""
     with np.errstate(all="ignore"):
-        value = -_log_likelihood(theta, data) / data.total
+        value = _evaluate(theta, data, order=0)
     return value if np.isfinite(value) else np.inf
+
+
+def _derivatives(theta, data, order):
+    """_evaluate's (value, gradient[, Hessian]); differences of the value where
+    2F1 fails (nan) for extreme parameters, e.g. while a fit runs off."""
+    with np.errstate(all="ignore"):
+        result = _evaluate(theta, data, order)
+        if np.isfinite(result[0]) and not all(np.all(np.isfinite(part)) for part in result[1:]):
+            def value(point):
+                return _value(point, data)
+
+            result = numeric_curvature(value, theta) if order == 2 else (result[0], central_gradient(value, theta))
+    return result if np.isfinite(result[0]) else (np.inf, *result[1:])
 
 
 def _start(x, age):
@@ -164,24 +339,23 @@ def _start(x, age):
 def _maximise(x, t_x, age, start):
     """(natural params, Optimum, unscaled summary); times rescaled to a mean T of one."""
     (x, t_x, age), weight = unique_rows(x, t_x, age)
-    mean_age = dot(weight, age) / weight.sum()
-    scaled = _Summary(x, t_x, age, weight, 1 / mean_age if mean_age > 0 else 1.0)
-    theta = np.log([start["r"], start["alpha"] * scaled.scale, start["s"], start["beta"] * scaled.scale])
-
-    def value(point):
-        return _mean_negative(point, scaled)
-
-    optimum = minimise(lambda point: (value(point), central_gradient(value, point)), theta,
-                       curvature=lambda point: numeric_curvature(value, point), value=value, reuse_hessian=True)
+    natural = _Summary(x, t_x, age, weight)
+    mean_age = dot(weight, age) / natural.total
+    scale = 1 / mean_age if mean_age > 0 else 1.0
+    scaled = natural.rescaled(scale)
+    theta = np.log([start["r"], start["alpha"] * scale, start["s"], start["beta"] * scale])
+    optimum = minimise(lambda point: _derivatives(point, scaled, 1), theta,
+                       curvature=lambda point: _derivatives(point, scaled, 2),
+                       value=lambda point: _value(point, scaled), reuse_hessian=REUSE)
     r, alpha, s, beta = np.exp(optimum.log_params)
-    params = {"r": r, "alpha": alpha / scaled.scale, "s": s, "beta": beta / scaled.scale}
-    return params, optimum, _Summary(x, t_x, age, weight, 1.0)
+    return {"r": r, "alpha": alpha / scale, "s": s, "beta": beta / scale}, optimum, natural
 
 
 def log_likelihood(params, frequency, recency, T) -> float:
     """The total Pareto/NBD log-likelihood of customers at given parameters."""
     (x, t_x, age), weight = unique_rows(*check_purchase_summary(frequency, recency, T))
-    return float(_log_likelihood(np.log([params[name] for name in NAMES]), _Summary(x, t_x, age, weight, 1.0)))
+    data = _Summary(x, t_x, age, weight)
+    return float(-_evaluate(np.log([params[name] for name in NAMES]), data, order=0) * data.total)
 
 
 def fit_pareto_nbd(frequency, recency, T) -> ParetoNBDFit:
@@ -202,7 +376,7 @@ def fit_pareto_nbd(frequency, recency, T) -> ParetoNBDFit:
     params, optimum, natural = _maximise(x, t_x, age, start)
     return ParetoNBDFit(
         params={name: float(value) for name, value in params.items()},
-        log_likelihood=float(_log_likelihood(np.log([params[name] for name in NAMES]), natural)),
+        log_likelihood=float(-_evaluate(np.log([params[name] for name in NAMES]), natural, order=0) * natural.total),
         converged=optimum.converged,
         iterations=iterations + optimum.iterations,
         std_errors=standard_errors(NAMES, params, optimum.hessian, natural.total),
