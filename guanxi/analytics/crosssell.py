@@ -1,12 +1,12 @@
 """Cross-sell: which products (or categories) are bought together, and what to
 suggest to each customer next.
 
-Everything is set-based SQL run by the engine, so it scales with DuckDB to
-millions of orders: a basket is one order with a purchase status
-(`schema.PURCHASE_STATUSES`), pairs come from a self-join of the baskets that
-hold two or more items, and the per-customer candidates are bounded (the top K
-consequents per antecedent, the customer's latest distinct products) so the
-join grows with customers, not with customers x catalogue.
+Everything is set-based SQL run by the engine (DuckDB's dialect: ARG_MAX over
+a struct key), so it scales to millions of orders: a basket is one order with a
+purchase status (`schema.PURCHASE_STATUSES`), pairs come from a self-join of
+the baskets, and the per-customer candidates are bounded (the best rules of
+each purchased product) so the join grows with purchase lines, not with
+customers x catalogue. See docs/analytics/crosssell.md.
 
 Measures of a rule "antecedent -> consequent" over N baskets:
 support = n(A and B) / N, confidence = n(A and B) / n(A),
@@ -155,7 +155,9 @@ def _purchased_sql(as_of_day) -> str:
     """
 
 
-def recommend_sql(top_n, as_of_day, half_life_days, history_days, rules_per_product, favourite_categories) -> str:
+def recommend_sql(
+    top_n, as_of_day, half_life_days, history_days, rules_per_product, favourite_categories, min_confidence=0.0
+) -> str:
     """Rule recommendations first, then best-sellers of favourite categories.
 
     score(customer, p) = sum over the customer's purchases of a product a of
@@ -181,6 +183,7 @@ def recommend_sql(top_n, as_of_day, half_life_days, history_days, rules_per_prod
                    r.confidence * POWER(0.5, ({as_of} - b.day) / {float(half_life_days)}) AS weight
             FROM bought b
             JOIN rules r ON r.antecedent = b.product_id AND r.rank <= {int(rules_per_product)}
+                AND r.confidence >= {float(min_confidence)}
             LEFT JOIN returned x ON x.customer_id = b.customer_id AND x.product_id = b.product_id
             WHERE x.product_id IS NULL{since}
         ),
@@ -277,6 +280,7 @@ def recommend(
     half_life_days: float = 365.0,
     history_days: int | None = None,
     rules_per_product: int = 10,
+    min_confidence: float = 0.05,
     favourite_categories: int = 2,
 ) -> pa.Table:
     """Up to `top_n` products for every customer with a purchase; columns as
@@ -285,13 +289,17 @@ def recommend(
     `rules` are product-level rules from `association_rules`. Products the
     customer bought or returned are never suggested, and returned products do
     not count as antecedents. Each purchase line (of the last `history_days`
-    days, or all) brings its product's `rules_per_product` best rules, so the
-    candidates are at most lines x rules_per_product. `as_of_day` (default:
-    the last purchase day) is when recency is measured; later lines and
-    returns are ignored. Rows with a null `because_product_id` are fallbacks
-    (score 0).
+    days, or all) brings its product's `rules_per_product` best rules of at
+    least `min_confidence`, so the candidates are at most lines x
+    rules_per_product; a weaker rule is no better a suggestion than a
+    best-seller of the customer's favourite category, and far more numerous.
+    `as_of_day` (default: the last purchase day) is when recency is measured;
+    later lines and returns are ignored. Rows with a null
+    `because_product_id` are fallbacks (score 0).
     """
-    sql = recommend_sql(top_n, as_of_day, half_life_days, history_days, rules_per_product, favourite_categories)
+    sql = recommend_sql(
+        top_n, as_of_day, half_life_days, history_days, rules_per_product, favourite_categories, min_confidence
+    )
     rules = rules.select(["antecedent", "consequent", "confidence", "rank"])
     table = engine.query(sql, lines=lines, returns=returns, orders=orders, rules=rules)
     return table.cast(RECOMMENDATIONS)
@@ -305,12 +313,7 @@ def planted_pair_precision(rules: pa.Table, pairs, k: int = 10) -> float:
     match in either direction. Used against the generator's planted pairs."""
     known = {frozenset(pair) for pair in pairs}
     ranked = sorted(rules.to_pylist(), key=lambda r: (-r["lift"], -r["count"], r["antecedent"], r["consequent"]))
-    top = []
-    for rule in ranked:
-        pair = frozenset((rule["antecedent"], rule["consequent"]))
-        if pair not in top:
-            top.append(pair)
-    top = top[:k]
+    top = list(dict.fromkeys(frozenset((r["antecedent"], r["consequent"])) for r in ranked))[:k]
     return sum(pair in known for pair in top) / len(top) if top else 0.0
 
 

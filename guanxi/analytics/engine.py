@@ -17,6 +17,7 @@ class DuckDBEngine:
 
     def __init__(self, threads: int | None = None):
         self.connection = duckdb.connect(":memory:")
+        self.connection.execute("SET enable_progress_bar = false")
         if threads:
             self.connection.execute(f"SET threads = {int(threads)}")
 

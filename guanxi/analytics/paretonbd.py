@@ -13,12 +13,16 @@ mu ~ Gamma(s, rate beta). The likelihood of (x, t_x, T) is
 
 the branch keeping the 2F1 argument in [0, 1). Everything is computed in logs
 (ln A0 = ln F(t_x) + ln(1 - F(T)/F(t_x))), F after Euler's transformation (see
-_log_F) and once per distinct (x, u). The gradient and Hessian are numeric
-(central differences): 2F1 has no closed-form derivatives in its parameters,
-so Newton reuses each Hessian for several steps.
+_log_F) and once per distinct (x, u): a million customers in days have some
+500,000 distinct (x, t_x, T) but only 30,000 (x, u). Gradient and Hessian are
+analytic but for 2F1's derivatives in its parameters, central differences
+(_log_series) at a few Chebyshev nodes in u per x (_interpolated_log_series).
+Newton polishes a fit on a subsample; saddle-free Newton steps lead where the
+log-likelihood is not concave (fitting.settle).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import pairwise
 
 import numpy as np
 from scipy.special import digamma, gammaln, hyp2f1, polygamma
@@ -31,14 +35,14 @@ from guanxi.analytics.fitting import (
     dot,
     minimise,
     numeric_curvature,
+    settle,
     standard_errors,
     to_log_space,
-    unique_rows,
+    unique_codes,
     warm_start_sample,
 )
 
 NAMES = ("r", "alpha", "s", "beta")
-REUSE = False
 
 
 @dataclass(frozen=True)
@@ -100,8 +104,8 @@ def _log_series(B, C, z, order, swap):
     if order == 0:
         return log_G[None]
     h, shifts = STEP, (-2, -1, 1, 2)
-    along_B = [np.log(hyp2f1(1.0, B + k * h, C, z)) for k in shifts]
-    along_C = [np.log(hyp2f1(1.0, B, C + k * h, z)) for k in shifts]
+    along_B = [np.log(hyp2f1(1.0, B + i * h, C, z)) for i in shifts]
+    along_C = [np.log(hyp2f1(1.0, B, C + i * h, z)) for i in shifts]
 
     def first(v):
         return (8 * (v[2] - v[1]) - (v[3] - v[0])) / (12 * h)
@@ -116,31 +120,31 @@ def _log_series(B, C, z, order, swap):
     # r moves C, and B too unless swapped; s moves C, and B too if swapped.
     terms = [log_G, d_C + (0 if swap else d_B), d_C + (d_B if swap else 0), d_z]
     if order == 2:
-        k = CROSS_STEP
-        corners = [np.log(hyp2f1(1.0, B + i * k, C + j * k, z)) for i, j in ((1, 1), (1, -1), (-1, 1), (-1, -1))]
+        d = CROSS_STEP
+        corners = [np.log(hyp2f1(1.0, B + i * d, C + j * d, z)) for i, j in ((1, 1), (1, -1), (-1, 1), (-1, -1))]
         BB, CC = second(along_B), second(along_C)
-        BC = (corners[0] - corners[1] - corners[2] + corners[3]) / (4 * k * k)
-        Bz = first([slope_z(B + k * h, C, v) for k, v in zip(shifts, along_B)])
-        Cz = first([slope_z(B, C + k * h, v) for k, v in zip(shifts, along_C)])
+        BC = (corners[0] - corners[1] - corners[2] + corners[3]) / (4 * d * d)
+        Bz = first([slope_z(B + i * h, C, v) for i, v in zip(shifts, along_B)])
+        Cz = first([slope_z(B, C + i * h, v) for i, v in zip(shifts, along_C)])
         zz = 2 * B * (B + 1) / (C * (C + 1)) * hyp2f1(3.0, B + 2, C + 2, z) / np.exp(log_G) - d_z**2
         both = BB + 2 * BC + CC
         terms += [CC, both, zz, BC + CC, Cz, Bz + Cz] if swap else [both, CC, zz, BC + CC, Bz + Cz, Cz]
     return np.stack(np.broadcast_arrays(*terms))
 
 
-def _interpolated_log_series(B, C, z, order, swap, points):
-    """_log_series on the grid B[i], C[i] x z[j], shape (terms, len(B), len(z)),
-    by Chebyshev interpolation in w = -ln(1-z). ln G is analytic in w but on
-    the lines Im w = +-pi (z on 2F1's cut [1, inf)), so n nodes on [lo, hi]
-    reach 1e-16 when rho^-n does, rho = b + sqrt(b^2+1), b = 2 pi/(hi-lo).
-    None unless that takes well under `points` evaluations (those needed)."""
+def _interpolated_log_series(B, C, z, order, swap, x_index, z_index):
+    """_log_series at (B, C)[x_index], z[z_index] (x_index sorted), by Chebyshev
+    interpolation in w = -ln(1-z) between n nodes per (B, C). ln G is analytic
+    in w but on the lines Im w = +-pi (z on 2F1's cut [1, inf)), so n nodes on
+    [lo, hi] reach 1e-16 when rho^-n does, rho = b + sqrt(b^2+1), b = 2 pi/(hi-lo).
+    None unless that takes well under one evaluation per point."""
     w = -np.log1p(-z)
     lo, hi = w.min(), w.max()
-    if not lo < hi:
+    if not lo < hi < np.inf:
         return None
     b = 2 * np.pi / (hi - lo)
     n = int(np.ceil(40 / np.log(b + np.sqrt(b * b + 1)))) + 4
-    if 3 * n * len(B) > points:
+    if 3 * n * len(B) > len(x_index):
         return None
     nodes = np.cos(np.pi * np.arange(n) / (n - 1))
     weights = np.where(np.arange(n) % 2, -1.0, 1.0)
@@ -152,7 +156,11 @@ def _interpolated_log_series(B, C, z, order, swap, points):
     bary[:, hits] = exact[:, hits]
     bary /= bary.sum(axis=0)
     at_nodes = _log_series(B[:, None], C[:, None], -np.expm1(-(lo + (hi - lo) * (nodes + 1) / 2)), order, swap)
-    return (at_nodes.reshape(-1, n) @ bary).reshape(len(at_nodes), len(B), len(z))  # one BLAS call
+    series = np.empty((len(at_nodes), len(x_index)))
+    bounds = np.searchsorted(x_index, np.arange(len(B) + 1))
+    for i, (first, last) in enumerate(pairwise(bounds)):  # not BLAS: threaded, it crawls on a busy machine
+        series[:, first:last] = np.einsum("kn,nj->kj", at_nodes[:, i], bary[:, z_index[first:last]])
+    return series
 
 
 def _log_F(params, x, u, order=0, grid=None):
@@ -166,7 +174,7 @@ def _log_F(params, x, u, order=0, grid=None):
 
     with c = 0, B = r+x, z = (alpha-beta)/(alpha+u) for alpha >= beta and c = 1,
     B = s+1, z = (beta-alpha)/(beta+u) otherwise. `grid` = (distinct x, index,
-    distinct u, index) of x and u lets ln G be interpolated per distinct x."""
+    distinct u, index) of x and u (x's index sorted) lets ln G be interpolated."""
     r, alpha, s, beta = params
     swap = alpha < beta
     c = float(swap)
@@ -175,9 +183,8 @@ def _log_F(params, x, u, order=0, grid=None):
     series = None
     if grid is not None:
         xs, x_index, us, u_index = grid
-        table = _interpolated_log_series(np.full(len(xs), s + 1.0) if swap else r + xs, r + s + xs + 1,
-                                         (upper - lower) / (upper + us), order, swap, len(x))
-        series = None if table is None else table[:, x_index, u_index]
+        series = _interpolated_log_series(np.full(len(xs), s + 1.0) if swap else r + xs, r + s + xs + 1,
+                                          (upper - lower) / (upper + us), order, swap, x_index, u_index)
     if series is None:
         series = _log_series(s + 1.0 if swap else r + x, r + s + x + 1, (upper - lower) / high, order, swap)
     log_a, log_b = np.log(alpha + u), np.log(beta + u)
@@ -204,49 +211,48 @@ def _log_F(params, x, u, order=0, grid=None):
     return log_F, gradient, hessian
 
 
-def _log_terms(params, x, log_F_t, log_F_T, log_alpha_T, log_beta_T, log_share):
-    """The two terms inside the likelihood's braces, in logs, without alpha^r beta^s:
-    survive = -(r+x) ln(alpha+T) - s ln(beta+T), left = ln(s/(r+s+x)) + ln A0.
-    ln A0 = ln F(t_x) + ln(1 - F(T)/F(t_x)), -inf when t_x = T; expm1 keeps the
-    difference accurate when t_x is close to T. Also returns that log-ratio."""
-    r, _, s, _ = params
-    survive = -(r + x) * log_alpha_T - s * log_beta_T
-    ratio = np.minimum(log_F_T - log_F_t, 0.0)  # F decreases in u; rounding may break a tie
-    with np.errstate(divide="ignore"):
-        log_A0 = log_F_t + np.log(-np.expm1(ratio))
-    return survive, log_share + log_A0, ratio
-
-
 def _customer_log_terms(params, x, t_x, age):
-    """_log_terms for arrays of customers (predictions: no deduplication)."""
-    params = tuple(params[name] for name in NAMES)
+    """The two terms inside the likelihood's braces, in logs, without alpha^r beta^s:
+    survive = -(r+x) ln(alpha+T) - s ln(beta+T), left = ln(s/(r+s+x)) + ln A0,
+    ln A0 = ln F(t_x) + ln(1 - F(T)/F(t_x)), -inf when t_x = T; expm1 keeps the
+    difference accurate when t_x is close to T."""
+    params = [params[name] for name in NAMES]
     r, alpha, s, beta = params
-    return _log_terms(params, x, _log_F(params, x, t_x)[0], _log_F(params, x, age)[0], np.log(alpha + age),
-                      np.log(beta + age), np.log(s) - np.log(r + s + x))[:2]
+    log_F_t, log_F_T = _log_F(params, x, t_x)[0], _log_F(params, x, age)[0]
+    with np.errstate(divide="ignore"):  # F falls in u; rounding may break a tie
+        left = np.log(s / (r + s + x)) + log_F_t + np.log(-np.expm1(np.minimum(log_F_T - log_F_t, 0.0)))
+    return -(r + x) * np.log(alpha + age) - s * np.log(beta + age), left
 
 
 class _Summary:
-    """Distinct (x, t_x, T) with counts, the distinct (x, u) pairs, u in {t_x, T},
-    on which F is evaluated, and the distinct times, whose logarithms are taken once."""
+    """Customers' distinct (x, t_x, T) with counts, and the distinct (x, u), u in
+    {t_x, T}, on which F is evaluated: at_t and at_T index them for each row."""
 
-    def __init__(self, x, t_x, age, weight):
-        self.x, self.w, self.total = x, weight, weight.sum()
-        self.distinct_x, self.x_index = np.unique(x, return_inverse=True)
-        self.x_weight = np.bincount(self.x_index, weights=weight, minlength=len(self.distinct_x))
-        times, time_index = np.unique(np.concatenate([t_x, age]), return_inverse=True)
-        key = np.concatenate([self.x_index, self.x_index]) * len(times) + time_index
-        pairs, pair_index = np.unique(key, return_inverse=True)
-        self.pair_xi, self.pair_ti = pairs // len(times), pairs % len(times)
-        self.pair_x, self.pair_u = self.distinct_x[self.pair_xi], times[self.pair_ti]
-        self.at_t, self.at_T = pair_index[: len(x)], pair_index[len(x):]
-        self.T_values, self.T_index = times, time_index[len(x):]
-        self.w_at_T = np.bincount(self.at_T, weight, len(pairs))
+    def __init__(self, x, t_x, age):
+        self.distinct_x, x_code = unique_codes(x)
+        self.times, time_code = unique_codes(np.concatenate([t_x, age]))
+        n, n_x, n_times = len(x), len(self.distinct_x), len(self.times)
+        columns = (x_code, time_code[:n], time_code[n:])
+        if float(n_x) * n_times**2 < 2.0**62:
+            rows, counts = np.unique((x_code * n_times + columns[1]) * n_times + columns[2], return_counts=True)
+            columns = (rows // n_times**2, rows // n_times % n_times, rows % n_times)
+        else:
+            rows, counts = np.unique(np.column_stack(columns), axis=0, return_counts=True)
+            columns = tuple(rows.T)
+        self.w, self.total = counts.astype(float), float(n)
+        self.x_weight = np.bincount(columns[0], self.w, n_x)
+        x_key = columns[0] * n_times
+        pairs, pair_index = unique_codes(np.concatenate([x_key + columns[1], x_key + columns[2]]))
+        self.pair_xi, self.pair_ti = pairs // n_times, pairs % n_times
+        self.pair_x, self.pair_u = self.distinct_x[self.pair_xi], self.times[self.pair_ti]
+        self.at_t, self.at_T = pair_index[: len(rows)], pair_index[len(rows):]
+        self.w_at_T = np.bincount(self.at_T, self.w, len(pairs))
 
     def rescaled(self, scale):
         """The same customers with every time multiplied by `scale`."""
         copy = object.__new__(_Summary)
         copy.__dict__.update(self.__dict__)
-        copy.pair_u, copy.T_values = self.pair_u * scale, self.T_values * scale
+        copy.pair_u, copy.times = self.pair_u * scale, self.times * scale
         return copy
 
 
@@ -261,7 +267,7 @@ def _evaluate(theta, data, order=1):
     params = np.exp(theta)
     r, alpha, s, beta = params
     x, u, xs, total = data.pair_x, data.pair_u, data.distinct_x, data.total
-    log_F, g, h = _log_F(params, x, u, order, (xs, data.pair_xi, data.T_values, data.pair_ti))
+    log_F, g, h = _log_F(params, x, u, order, (xs, data.pair_xi, data.times, data.pair_ti))
     log_a, log_b, inv_share = np.log(alpha + u), np.log(beta + u), 1 / (r + s + x)
     survive = -(r + x) * log_a - s * log_b
     opening = np.log(s * inv_share) + log_F
@@ -269,9 +275,9 @@ def _evaluate(theta, data, order=1):
     remains = -np.expm1(np.minimum(np.take(log_F, at_T) - np.take(log_F, at_t), 0.0))  # 1 - F(T)/F(t_x); F falls in u
     with np.errstate(divide="ignore"):
         lead = np.take(survive, at_T) - np.take(opening, at_t) - np.log(remains)  # survive - left, +inf when t_x = T
-    small = np.exp(-np.abs(lead))  # logaddexp = max + log1p(small)
+    small = np.exp(-np.abs(lead))  # logaddexp = max + ln(1 + small); log1p is slower, to no avail here
     value = (dot(data.x_weight, gammaln(r + xs) - gammaln(r)) + total * (r * np.log(alpha) + s * np.log(beta))
-             + dot(data.w_at_T, survive) + dot(w, np.maximum(-lead, 0) + np.log1p(small)))
+             + dot(data.w_at_T, survive) + dot(w, np.maximum(-lead, 0) + np.log(1 + small)))
     if order == 0:
         return -value / total
     # d row = p d survive + (1-p) d left, p = P(alive) = sigmoid(lead);
@@ -323,10 +329,8 @@ def _derivatives(theta, data, order):
     with np.errstate(all="ignore"):
         result = _evaluate(theta, data, order)
         if np.isfinite(result[0]) and not all(np.all(np.isfinite(part)) for part in result[1:]):
-            def value(point):
-                return _value(point, data)
-
-            result = numeric_curvature(value, theta) if order == 2 else (result[0], central_gradient(value, theta))
+            result = (numeric_curvature(lambda point: _value(point, data), theta) if order == 2
+                      else (result[0], central_gradient(lambda point: _value(point, data), theta)))
     return result if np.isfinite(result[0]) else (np.inf, *result[1:])
 
 
@@ -337,24 +341,47 @@ def _start(x, age):
 
 
 def _maximise(x, t_x, age, start):
-    """(natural params, Optimum, unscaled summary); times rescaled to a mean T of one."""
-    (x, t_x, age), weight = unique_rows(x, t_x, age)
-    natural = _Summary(x, t_x, age, weight)
-    mean_age = dot(weight, age) / natural.total
-    scale = 1 / mean_age if mean_age > 0 else 1.0
+    """(natural params, Optimum, total log-likelihood there, unscaled summary),
+    times rescaled to a mean T of one while optimising.
+
+    Newton evaluates the objective at a trial point and, when it takes the step,
+    asks for the Hessian there: the first trial after each Hessian computes
+    everything at once, later (halved) trials only the value."""
+    natural = _Summary(x, t_x, age)
+    scale = 1 / age.mean() if age.mean() > 0 else 1.0
     scaled = natural.rescaled(scale)
+    last = {"point": None, "first trial": False}
+
+    def curvature(point):
+        if point.tobytes() != last["point"]:
+            last.update(point=point.tobytes(), result=_derivatives(point, scaled, 2))
+        last["first trial"] = True
+        return last["result"]
+
+    def value(point):
+        if not last["first trial"]:
+            return _value(point, scaled)
+        here, there = last["result"], curvature(point)
+        last["first trial"] = False
+        # Near the optimum a step gains less than the value's rounding error (~1e-16 of the sum
+        # of |ln L| over customers): a tie then, if the gradient fell, so Newton goes on.
+        tie = there[0] - here[0] < 1e-13 * max(1.0, abs(here[0])) and max(abs(there[1])) < max(abs(here[1]))
+        return min(there[0], here[0]) if tie else there[0]
+
     theta = np.log([start["r"], start["alpha"] * scale, start["s"], start["beta"] * scale])
-    optimum = minimise(lambda point: _derivatives(point, scaled, 1), theta,
-                       curvature=lambda point: _derivatives(point, scaled, 2),
-                       value=lambda point: _value(point, scaled), reuse_hessian=REUSE)
+    theta, settling = settle(curvature, value, theta)  # the log-likelihood is not concave everywhere
+    optimum = minimise(lambda point: _derivatives(point, scaled, 1), theta, curvature=curvature, value=value)
+    optimum = replace(optimum, iterations=optimum.iterations + settling)
+    point = optimum.log_params  # Newton's last Hessian is there; rescaling times by k rescales L by k^-x
+    level = last["result"][0] if point.tobytes() == last["point"] else _value(point, scaled)
+    total = -level * natural.total + np.log(scale) * x.sum()
     r, alpha, s, beta = np.exp(optimum.log_params)
-    return {"r": r, "alpha": alpha / scale, "s": s, "beta": beta / scale}, optimum, natural
+    return {"r": r, "alpha": alpha / scale, "s": s, "beta": beta / scale}, optimum, total, natural
 
 
 def log_likelihood(params, frequency, recency, T) -> float:
     """The total Pareto/NBD log-likelihood of customers at given parameters."""
-    (x, t_x, age), weight = unique_rows(*check_purchase_summary(frequency, recency, T))
-    data = _Summary(x, t_x, age, weight)
+    data = _Summary(*check_purchase_summary(frequency, recency, T))
     return float(-_evaluate(np.log([params[name] for name in NAMES]), data, order=0) * data.total)
 
 
@@ -371,12 +398,12 @@ def fit_pareto_nbd(frequency, recency, T) -> ParetoNBDFit:
     start, iterations = _start(x, age), 0
     sample = warm_start_sample(len(x))
     if sample is not None and np.any(x[sample] > 0):
-        warm, warm_optimum, _ = _maximise(x[sample], t_x[sample], age[sample], start)
+        warm, warm_optimum, _, _ = _maximise(x[sample], t_x[sample], age[sample], start)
         start, iterations = (warm, warm_optimum.iterations) if warm_optimum.converged else (start, 0)
-    params, optimum, natural = _maximise(x, t_x, age, start)
+    params, optimum, total, natural = _maximise(x, t_x, age, start)
     return ParetoNBDFit(
         params={name: float(value) for name, value in params.items()},
-        log_likelihood=float(-_evaluate(np.log([params[name] for name in NAMES]), natural, order=0) * natural.total),
+        log_likelihood=float(total),
         converged=optimum.converged,
         iterations=iterations + optimum.iterations,
         std_errors=standard_errors(NAMES, params, optimum.hessian, natural.total),

@@ -10,6 +10,7 @@ Steps of `run_analysis`:
 """
 
 import logging
+import time
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -69,17 +70,24 @@ def run_analysis(options=None, *, trigger=Trigger.COMMAND, user=None, progress=N
     options = options or analysis_options()
     run = _claim_run(options, trigger, user)
     try:
+        timings, began = {}, time.perf_counter()
         shop = extract_shop()
+        timings["extract"] = round(time.perf_counter() - began, 3)
         result = pipeline.analyze(shop, options, progress=progress)
+        began = time.perf_counter()
+        storage.stage_scores(run, options.as_of, result.scores)
         with transaction.atomic():
-            storage.replace_scores(run, options.as_of, result.scores)
+            storage.swap_scores()
             storage.replace_affinities(result.product_rules, result.category_rules)
-            _finish(run, RunStatus.SUCCEEDED, report=result.report, customers=result.scores.num_rows,
-                    chosen_model=result.report.get("chosen_model", ""))
+            timings.update(result.report.get("timings", {}), store=round(time.perf_counter() - began, 3))
+            _finish(run, RunStatus.SUCCEEDED, report={**result.report, "timings": timings},
+                    customers=result.scores.num_rows, chosen_model=result.report.get("chosen_model", ""))
     except Exception as exc:
         log.exception("analysis run %s failed", run.pk)
         _finish(run, RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
         raise
+    finally:
+        storage.drop_staging()
     return run
 
 

@@ -183,6 +183,15 @@ def test_top_n_caps_and_every_buyer_is_served(engine):
     assert [(c, p, rank) for c, p, rank, *_ in got] == [(1, B, 1), (1, C, 2), (2, A, 1)]
 
 
+def test_weak_rules_and_old_purchases_can_be_left_out(engine):
+    rules = [(A, B, 0.04), (C, D, 0.5)]
+    days = {1: 0, 2: 300}
+    common = {"customers": {1: 1, 2: 1}, "days": days, "as_of_day": 300, "favourite_categories": 0}
+    assert [p for _, p, *_ in recommend(engine, {1: [A], 2: [C]}, rules, **common)] == [D]
+    assert [p for _, p, *_ in recommend(engine, {1: [A], 2: [C]}, rules, min_confidence=0.0, **common)] == [D, B]
+    assert [p for _, p, *_ in recommend(engine, {1: [C], 2: [E]}, rules, history_days=100, **common)] == []
+
+
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
     """A 20,000-customer shop (seed 7): rules, recommendations and the planted pairs."""
@@ -207,10 +216,10 @@ def test_the_highest_lift_pairs_are_the_planted_ones(generated):
 def test_buyers_of_an_anchor_are_offered_its_partner(generated):
     engine, shop, pairs, _, recs = generated
     customers, share = crosssell.partner_hit_rate(engine, shop.lines, shop.returns, shop.orders, recs, pairs)
-    assert customers > 1000 and share >= 0.95  # observed 1,584 customers, 0.989
+    assert customers > 1000 and share >= 0.95  # observed 1,584 customers, 1.0
     reverse = [(b, a) for a, b in pairs]
     customers, share = crosssell.partner_hit_rate(engine, shop.lines, shop.returns, shop.orders, recs, reverse)
-    assert customers > 5000 and share >= 0.75  # observed 10,771 customers, 0.829
+    assert customers > 5000 and share >= 0.75  # observed 10,771 customers, 0.835
 
 
 def test_every_buyer_gets_ten_distinct_new_products(generated):

@@ -1,5 +1,6 @@
 """Pareto/NBD: the CDNOW figures of Fader & Hardie's note, both 2F1 branches,
-agreement with lifetimes, and the edge cases."""
+agreement with lifetimes, the analytic derivatives and the fast paths (2F1
+interpolation, warm start), and the edge cases."""
 
 import json
 import warnings
@@ -9,7 +10,12 @@ import numpy as np
 import pytest
 from scipy.special import gammaln, hyp2f1
 
-from guanxi.analytics.fitting import NotEnoughData
+from guanxi.analytics import paretonbd
+from guanxi.analytics.fitting import (
+    NotEnoughData,
+    finite_difference_hessian,
+    unique_codes,
+)
 from guanxi.analytics.paretonbd import fit_pareto_nbd, log_likelihood
 from guanxi.analytics.tests.cdnow import cdnow_calibration
 
@@ -130,18 +136,104 @@ def test_first_purchase_on_the_last_day_changes_nothing():
         assert fit.params[name] == pytest.approx(value, rel=1e-5)
 
 
-def test_twelve_years_in_days_and_heavy_buyers_stay_finite():
-    # Pareto/NBD customers: exponential lifetimes, Poisson purchases while alive.
-    rng = np.random.default_rng(5)
-    n = 5000
+def _simulated(n, seed, alpha, beta, whole_days=False):
+    """Pareto/NBD customers over up to twelve years in days: exponential lifetimes,
+    Poisson purchases while alive, r = 2, s = 0.5."""
+    rng = np.random.default_rng(seed)
     age = rng.uniform(0, 12 * 365.25, n)
-    rate, death = rng.gamma(2.0, 1 / 20.0, n), rng.gamma(0.5, 1 / 2000.0, n)
+    rate, death = rng.gamma(2.0, 1 / alpha, n), rng.gamma(0.5, 1 / beta, n)
     alive_for = np.minimum(rng.exponential(1 / death), age)
     x = rng.poisson(rate * alive_for).astype(float)
     t_x = np.where(x > 0, alive_for * rng.beta(np.maximum(x, 1), 1), 0.0)
+    if whole_days:
+        age = np.ceil(age)
+        t_x = np.minimum(np.round(t_x), age)
+    return x, t_x, age
+
+
+def test_twelve_years_in_days_and_heavy_buyers_stay_finite():
+    x, t_x, age = _simulated(5000, 5, 20.0, 2000.0)
     assert x.max() > 1000
     fit = fit_pareto_nbd(x, t_x, age)
     assert fit.converged and np.isfinite(fit.log_likelihood)
     assert fit.params["r"] == pytest.approx(2.0, rel=0.15) and fit.params["alpha"] == pytest.approx(20.0, rel=0.15)
     assert np.all(np.isfinite(fit.p_alive(x, t_x, age)))
     assert np.all(np.isfinite(fit.expected_purchases(365.0, x, t_x, age)))
+
+
+@pytest.mark.parametrize("params", [
+    {"r": 0.55, "alpha": 10.6, "s": 0.61, "beta": 11.7},  # alpha < beta
+    {"r": 0.55, "alpha": 14.0, "s": 0.61, "beta": 11.7},  # alpha >= beta
+    {"r": 0.55, "alpha": 11.7, "s": 0.61, "beta": 11.7},  # equal
+    {"r": 2.0, "alpha": 3.0, "s": 0.3, "beta": 40.0},
+])
+def test_gradient_and_hessian_are_the_likelihoods(params):
+    summary = cdnow_calibration()
+    data = paretonbd._Summary(*(summary[name].astype(float) for name in CDNOW))
+    theta = np.log([params[name] for name in paretonbd.NAMES])
+    value, gradient, hessian = paretonbd._evaluate(theta, data, order=2)
+    assert value * data.total == pytest.approx(-log_likelihood(params, *(summary[name] for name in CDNOW)), rel=1e-14)
+
+    def mean_negative(point):
+        return paretonbd._evaluate(point, data, order=0)
+
+    step, numeric = 1e-3, np.empty(4)
+    for i, shift in enumerate(np.eye(4) * step):  # five-point differences of the value
+        numeric[i] = (8 * (mean_negative(theta + shift) - mean_negative(theta - shift))
+                      - mean_negative(theta + 2 * shift) + mean_negative(theta - 2 * shift)) / (12 * step)
+    assert np.max(np.abs(gradient - numeric)) < 1e-10
+    differenced = finite_difference_hessian(lambda point: paretonbd._evaluate(point, data, order=1)[1], theta)
+    assert np.max(np.abs(hessian - differenced)) < 1e-6 * np.max(np.abs(hessian))
+
+
+@pytest.mark.parametrize("params", [(1.3, 0.39, 2.78, 3.46), (0.5, 3.0, 0.6, 1.0), (3.0, 0.01, 0.5, 5.0)])
+def test_interpolated_2f1_is_direct_2f1(params):
+    # A shop's summary in days, rescaled to a mean T of one as while fitting: many u per x.
+    rng = np.random.default_rng(3)
+    x, age = rng.integers(0, 40, 20000).astype(float), rng.integers(1, 1100, 20000).astype(float)
+    t_x = np.where(x > 0, np.floor(age * rng.uniform(size=20000)), 0.0)
+    data = paretonbd._Summary(x, t_x, age).rescaled(1 / age.mean())
+    grid = (data.distinct_x, data.pair_xi, data.times, data.pair_ti)
+    r, alpha, s, beta = params
+    swap = alpha < beta
+    z = abs(alpha - beta) / (max(alpha, beta) + data.times)
+    B = np.full(len(data.distinct_x), s + 1) if swap else r + data.distinct_x
+    assert paretonbd._interpolated_log_series(B, r + s + data.distinct_x + 1, z, 0, swap, data.pair_xi,
+                                              data.pair_ti) is not None
+    for order, tolerance in ((0, 1e-14), (1, 1e-12), (2, 1e-8)):
+        fast = paretonbd._log_F(params, data.pair_x, data.pair_u, order, grid)
+        direct = paretonbd._log_F(params, data.pair_x, data.pair_u, order)
+        for mine, theirs in zip(fast[: order + 1], direct[: order + 1]):
+            assert np.max(np.abs(mine - theirs)) < tolerance * max(1.0, np.max(np.abs(theirs)))
+
+
+def test_reported_log_likelihood_is_the_likelihood_at_the_parameters():
+    # The fit derives it from the rescaled times' value: L scales by k^-x when times do by k.
+    summary = cdnow_calibration()
+    columns = [summary[name] for name in CDNOW]
+    fit = _cdnow_fit()
+    assert fit.log_likelihood == pytest.approx(log_likelihood(fit.params, *columns), abs=1e-8)
+
+
+def test_warm_started_fit_is_the_direct_fit(monkeypatch):
+    # 120,000 customers in whole days: fitted on a subsample first, then polished on all.
+    x, t_x, age = _simulated(120_000, 11, 200.0, 500.0, whole_days=True)
+    warm = fit_pareto_nbd(x, t_x, age)
+    monkeypatch.setattr(paretonbd, "warm_start_sample", lambda n: None)
+    cold = fit_pareto_nbd(x, t_x, age)
+    assert warm.converged and cold.converged and warm.n_customers == 120_000
+    for name, value in cold.params.items():
+        assert warm.params[name] == pytest.approx(value, rel=1e-7)
+        assert warm.std_errors[name] == pytest.approx(cold.std_errors[name], rel=1e-5)
+    assert warm.log_likelihood == pytest.approx(cold.log_likelihood, abs=1e-6)
+    assert warm.params["r"] == pytest.approx(2.0, rel=0.05) and warm.params["alpha"] == pytest.approx(200, rel=0.05)
+    assert warm.params["s"] == pytest.approx(0.5, rel=0.1) and warm.params["beta"] == pytest.approx(500, rel=0.2)
+
+
+def test_codes_are_numpys_unique():
+    rng = np.random.default_rng(2)
+    for values in (rng.integers(0, 900, 5000).astype(float), np.round(rng.uniform(0, 9, 5000), 2),
+                   rng.integers(-10**6, 10**6, 50).astype(float)):
+        distinct, index = unique_codes(values)
+        expected, expected_index = np.unique(values, return_inverse=True)
+        assert np.array_equal(distinct, expected) and np.array_equal(index, expected_index)

@@ -153,3 +153,11 @@ def test_generated_shop_has_no_rhythm_until_one_is_planted(generated, engine):
     rows = replenishment.replenishment_due(engine, lines, orders, as_of, lapse_intervals=None).to_pylist()
     assert {r["category_id"] for r in rows} == {99} and len(rows) == 200
     assert all(r["due_day"] == r["last_day"] + round(r["interval_days"]) for r in rows)
+
+
+def test_known_intervals_are_reused(engine):
+    orders, lines = tables(PURCHASES)
+    intervals = replenishment.repurchase_intervals(engine, lines, orders, 100, **LOOSE)
+    given = replenishment.replenishment_due(engine, lines, orders, 100, intervals=intervals)
+    assert given.equals(replenishment.replenishment_due(engine, lines, orders, 100, **LOOSE))
+    assert given.num_rows == 4
