@@ -3,7 +3,7 @@ every year, and when each customer's next such occasion (or birthday) is.
 
 The calendar is built in Python (a few hundred dates); everything per customer
 runs as SQL on the engine (DuckDB's dialect: LIST, EXP). A purchase (an order
-with a purchase status) "before" an occasion falls in the
+with a purchase status) is "before" an occasion when it falls in the
 `window_days` days ending the day before it. A customer is flagged for an
 occasion when they bought in its window in at least `min_years` distinct years
 and their own purchase rate could hardly explain that: under the customer's

@@ -21,7 +21,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from guanxi.analytics import (
-    backtest, clv, cohorts, crosssell, features, lifecycle, occasions, replenishment, rfm, tiers,
+    backtest,
+    clv,
+    cohorts,
+    crosssell,
+    features,
+    lifecycle,
+    occasions,
+    replenishment,
+    rfm,
+    tiers,
 )
 from guanxi.analytics.bgnbd import fit_bgnbd
 from guanxi.analytics.engine import DuckDBEngine

@@ -11,7 +11,15 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.insights.choices import (
-    ChurnBand, Lifecycle, Model, RfmSegment, RiskRating, RunStatus, TimeUnit, Trigger, ValueTier,
+    ChurnBand,
+    Lifecycle,
+    Model,
+    RfmSegment,
+    RiskRating,
+    RunStatus,
+    TimeUnit,
+    Trigger,
+    ValueTier,
 )
 
 

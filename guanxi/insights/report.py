@@ -5,7 +5,14 @@ from django.utils.translation import gettext as _
 
 from guanxi.analytics.schema import day_date
 from guanxi.insights.charts import line_chart
-from guanxi.insights.choices import ChurnBand, Lifecycle, Model, RfmSegment, RiskRating, ValueTier
+from guanxi.insights.choices import (
+    ChurnBand,
+    Lifecycle,
+    Model,
+    RfmSegment,
+    RiskRating,
+    ValueTier,
+)
 
 PARAMS = {"bgnbd": ("r", "alpha", "a", "b"), "pareto_nbd": ("r", "alpha", "s", "beta"), "gamma_gamma": ("p", "q", "v")}
 COHORT_PERIODS = 12
