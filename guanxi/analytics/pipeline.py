@@ -56,6 +56,10 @@ class Options:
     discount_rate: float = 0.10
     margin: float = 1.0
     recommendations: int = 10
+    # Rules learn from this many recent days of baskets (tastes move, and a year of a
+    # large shop is plenty); recommendations build on the customer's purchases of
+    # the same span (older ones still exclude what they already own).
+    rules_window_days: int = 365
 
     @property
     def as_of(self) -> date:
@@ -240,6 +244,12 @@ ASSEMBLE_SQL = """
 """
 
 
+def _recent(shop: Shop, since_day: int):
+    lines = shop.lines.filter(pc.field("day") > since_day)
+    orders = shop.orders.filter(pc.field("day") > since_day)
+    return lines, orders
+
+
 def _value_tiers(engine, feats, purchases):
     values = engine.query(
         "SELECT f.customer_id, COALESCE(p.clv, 0.0) AS clv, f.revenue FROM features f "
@@ -295,10 +305,12 @@ def analyze(shop: Shop, options: Options, progress=None, engine=None) -> Analysi
         "risk": tiers.risk_rating(engine, feats),
     }
     clock.step("segments")
-    product_rules = crosssell.association_rules(engine, shop.lines, shop.orders, "product", as_of_day=as_of)
-    category_rules = crosssell.association_rules(engine, shop.lines, shop.orders, "category", as_of_day=as_of)
+    recent_lines, recent_orders = _recent(shop, as_of - options.rules_window_days)
+    product_rules = crosssell.association_rules(engine, recent_lines, recent_orders, "product", as_of_day=as_of)
+    category_rules = crosssell.association_rules(engine, recent_lines, recent_orders, "category", as_of_day=as_of)
     parts["recommendations"] = crosssell.recommend(engine, shop.lines, shop.returns, shop.orders, product_rules,
-                                                   options.recommendations, as_of_day=as_of)
+                                                   options.recommendations, as_of_day=as_of,
+                                                   history_days=options.rules_window_days)
     clock.step("cross-sell")
     parts["occasions"] = occasions.upcoming_occasions(engine, shop.orders, shop.customers, as_of)
     parts["replenishment"] = replenishment.replenishment_due(engine, shop.lines, shop.orders, as_of)

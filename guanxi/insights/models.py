@@ -55,7 +55,12 @@ class AnalysisRun(models.Model):
 
 
 class CustomerScore(models.Model):
-    """A customer's scores as of the last successful analysis."""
+    """A customer's scores as of the last successful analysis.
+
+    Few indexes on purpose: a million rows are rewritten every night, and the
+    segment queries over these columns scan anyway (low-cardinality codes); CLV
+    is indexed for the key-account list sorted by value.
+    """
 
     customer = models.OneToOneField("customers.Customer", primary_key=True, on_delete=models.CASCADE, related_name="score")
     run = models.ForeignKey(AnalysisRun, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -67,27 +72,27 @@ class CustomerScore(models.Model):
     r_score = models.PositiveSmallIntegerField("R", null=True)
     f_score = models.PositiveSmallIntegerField("F", null=True)
     m_score = models.PositiveSmallIntegerField("M", null=True)
-    rfm_segment = models.CharField(_("RFM segment"), max_length=20, choices=RfmSegment, blank=True, db_index=True)
-    lifecycle = models.CharField(_("lifecycle stage"), max_length=10, choices=Lifecycle, blank=True, db_index=True)
+    rfm_segment = models.CharField(_("RFM segment"), max_length=20, choices=RfmSegment, blank=True)
+    lifecycle = models.CharField(_("lifecycle stage"), max_length=10, choices=Lifecycle, blank=True)
     # Purchase and spend models
-    p_alive = models.FloatField(_("probability still active"), null=True, db_index=True)
-    churn_band = models.CharField(_("churn risk"), max_length=6, choices=ChurnBand, blank=True, db_index=True)
+    p_alive = models.FloatField(_("probability still active"), null=True)
+    churn_band = models.CharField(_("churn risk"), max_length=6, choices=ChurnBand, blank=True)
     expected_orders = models.FloatField(_("expected orders in horizon"), null=True)
     expected_order_value = models.FloatField(_("expected order value"), null=True)
     clv = models.FloatField(_("predicted customer lifetime value"), null=True, db_index=True)
     next_order_on = models.DateField(_("expected next order"), null=True)
     revenue = models.FloatField(_("revenue net of refunds"), default=0)
     # Key accounts and credit
-    value_tier = models.CharField(_("value tier"), max_length=10, choices=ValueTier, blank=True, db_index=True)
+    value_tier = models.CharField(_("value tier"), max_length=10, choices=ValueTier, blank=True)
     value_score = models.FloatField(_("value score"), null=True)
     risk_score = models.FloatField(_("risk score"), null=True)
     risk_rating = models.CharField(_("credit rating"), max_length=1, choices=RiskRating, blank=True)
     risk_reasons = models.JSONField(_("risk components"), default=dict, blank=True)
     # Dates ahead: occasions and replenishment, nearest first in the scalar columns
     next_occasion = models.CharField(_("next occasion"), max_length=80, blank=True)
-    next_occasion_on = models.DateField(_("next occasion date"), null=True, db_index=True)
+    next_occasion_on = models.DateField(_("next occasion date"), null=True)
     occasions = models.JSONField(_("occasions"), default=list, blank=True)
-    replenish_on = models.DateField(_("replenishment due"), null=True, db_index=True)
+    replenish_on = models.DateField(_("replenishment due"), null=True)
     replenishments = models.JSONField(_("replenishment"), default=list, blank=True)
     recommended_products = models.JSONField(_("recommended products"), default=list, blank=True)
 
