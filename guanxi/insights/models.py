@@ -101,31 +101,34 @@ class CustomerScore(models.Model):
         verbose_name_plural = _("customer scores")
 
 
-class ProductAffinity(models.Model):
-    """Bought together: an association rule antecedent -> consequent between products."""
+class Affinity(models.Model):
+    """An association rule "bought X, also bought Y" with its figures (analytics/crosssell)."""
+
+    orders = models.PositiveIntegerField(_("orders with both"))
+    support = models.FloatField(_("support"))
+    confidence = models.FloatField(_("confidence"))
+    lift = models.FloatField(_("lift"))
+
+    class Meta:
+        abstract = True
+        ordering = ["-lift"]
+
+
+class ProductAffinity(Affinity):
+    """Between products."""
 
     product = models.ForeignKey("commerce.Product", on_delete=models.CASCADE, related_name="+")
     consequent = models.ForeignKey("commerce.Product", on_delete=models.CASCADE, related_name="+")
-    orders = models.PositiveIntegerField(_("orders with both"))
-    support = models.FloatField(_("support"))
-    confidence = models.FloatField(_("confidence"))
-    lift = models.FloatField(_("lift"))
 
-    class Meta:
-        ordering = ["-lift"]
+    class Meta(Affinity.Meta):
         constraints = [models.UniqueConstraint(fields=["product", "consequent"], name="product_affinity_unique")]
 
 
-class CategoryAffinity(models.Model):
-    """The same rule between categories."""
+class CategoryAffinity(Affinity):
+    """Between categories."""
 
     category = models.ForeignKey("commerce.Category", on_delete=models.CASCADE, related_name="+")
     consequent = models.ForeignKey("commerce.Category", on_delete=models.CASCADE, related_name="+")
-    orders = models.PositiveIntegerField(_("orders with both"))
-    support = models.FloatField(_("support"))
-    confidence = models.FloatField(_("confidence"))
-    lift = models.FloatField(_("lift"))
 
-    class Meta:
-        ordering = ["-lift"]
+    class Meta(Affinity.Meta):
         constraints = [models.UniqueConstraint(fields=["category", "consequent"], name="category_affinity_unique")]
