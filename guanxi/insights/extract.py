@@ -58,7 +58,8 @@ def queries(offset: int) -> dict:
                        FROM commerce_return r LEFT JOIN commerce_orderline l ON l.id = r.order_line_id
                        WHERE r.status <> 'rejected'""",
         # Text dates: a text column throughout ('' for none), whatever the first rows hold.
-        "customers": f"SELECT id AS customer_id, {day('created_at', offset)} AS created_day, "
+        # joined_at is the shop's own sign-up date; created_at when Guanxi first saw the customer.
+        "customers": f"SELECT id AS customer_id, {day('COALESCE(joined_at, created_at)', offset)} AS created_day, "
                      "COALESCE(CAST(birthday AS TEXT), '') AS birthday, country FROM customers_customer",
         "products": "SELECT id AS product_id, category_id FROM commerce_product",
     }
