@@ -6,6 +6,7 @@ search or value, so the request is refused: a 422 in the API's problem shape,
 a 400 for pages.
 """
 
+from django.conf import settings
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
 
@@ -15,10 +16,16 @@ NUL = "\x00"
 def _has_nul(request) -> bool:
     if any(NUL in key or any(NUL in value for value in values) for key, values in request.GET.lists()):
         return True
-    if request.method in ("POST", "PUT", "PATCH") and not request.content_type.startswith("multipart/"):
-        body = request.body
-        return b"\x00" in body or b"\\u0000" in body
-    return False
+    if request.method not in ("POST", "PUT", "PATCH") or request.content_type.startswith("multipart/"):
+        return False
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        return False  # left for the view to answer 413
+    body = request.body
+    return b"\x00" in body or b"\\u0000" in body
 
 
 def reject_nul_bytes(get_response):
