@@ -169,7 +169,8 @@ def score_purchases(engine, orders, options, model) -> tuple[pa.Table, dict]:
     next_day = np.where(alive >= NEXT_ORDER_MIN_P_ALIVE, options.as_of_day + np.ceil(wait), np.nan)
     columns.update({
         "p_alive": alive,
-        "churn_band": clv.churn_band(1 - alive),
+        # A fit that ran off (tiny shops) can predict NaN: stored as unknown, not "high".
+        "churn_band": pa.array(np.where(np.isnan(alive), None, clv.churn_band(np.nan_to_num(1 - alive)))),
         "expected_orders": purchase_fit.expected_purchases(options.horizon_days / unit, x, t_x, age),
         "next_order_day": pa.array(next_day, from_pandas=True).cast(pa.int32()),
     })
@@ -180,7 +181,8 @@ def score_purchases(engine, orders, options, model) -> tuple[pa.Table, dict]:
         columns["clv"] = clv.customer_value(purchase_fit, spend_fit, x, t_x, age, spend_count, monetary,
                                             horizon=months, discount_rate=_monthly_rate(options.discount_rate),
                                             margin=options.margin, time_unit=options.time_unit)
-    return pa.table({k: pa.array(v) if isinstance(v, np.ndarray) else v for k, v in columns.items()}), report
+    return pa.table({k: pa.array(v, from_pandas=True) if isinstance(v, np.ndarray) else v
+                     for k, v in columns.items()}), report
 
 
 PURCHASE_SCORES = pa.schema([
