@@ -73,3 +73,15 @@ def test_a_failing_analysis_is_recorded_with_its_reason(shop, monkeypatch):
     run = AnalysisRun.objects.get()
     assert run.status == RunStatus.FAILED and run.error == "RuntimeError: disk full" and run.finished_at
     assert CustomerScore.objects.count() == 0
+
+
+def test_the_command_prints_a_summary_with_the_segment_names(shop):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("analyze", "--as-of", "2026-11-01", "--no-progress", stdout=out)
+    text = out.getvalue()
+    assert "300 customers scored as of 2026-11-01" in text
+    assert "  Champions: " in text and "  Can't lose them: " in text

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from guanxi.insights import services
-from guanxi.insights.choices import TimeUnit
+from guanxi.insights.choices import RfmSegment, TimeUnit
 from guanxi.insights.exceptions import AnalysisError
 
 
@@ -70,5 +70,6 @@ class Command(BaseCommand):
             fit = report.get(chosen, {})
             self.stdout.write(_("Purchase model: %(model)s (chosen by the backtest), log-likelihood %(ll).1f")
                               % {"model": chosen, "ll": fit.get("log_likelihood", float("nan"))})
-        for name, count in sorted(report.get("summary", {}).get("rfm_segments", {}).items()):
-            self.stdout.write(f"  {name}: {count}")
+        segments = report.get("summary", {}).get("rfm_segments", {})
+        for segment in RfmSegment:
+            self.stdout.write(f"  {segment.label}: {segments.get(segment.value, 0)}")
