@@ -20,6 +20,11 @@ from pathlib import Path
 import pyarrow as pa
 
 
+def command(mode: str, *args) -> list[str]:
+    """The command line that runs this module in a child process."""
+    return [sys.executable, "-m", "guanxi.analytics.sqlite_child", mode, *map(str, args)]
+
+
 def read_to_files(database: str, queries: dict, out_dir: Path) -> None:
     from adbc_driver_sqlite import dbapi
 

@@ -14,7 +14,6 @@ UTC offset). On SQLite the reads run in two child processes side by side
 
 import json
 import subprocess
-import sys
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -70,19 +69,17 @@ def queries(offset: int) -> dict:
     return {"orders": orders_and_small, "lines": lines}
 
 
-def _postgres_uri(config) -> str:
+def postgres_uri() -> str:
+    """The URI of the database Django uses (its test database in tests), for ADBC."""
     from urllib.parse import quote
 
+    config = connection.settings_dict
     user = quote(config.get("USER") or "", safe="")
     password = quote(config.get("PASSWORD") or "", safe="")
     auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
     host = config.get("HOST") or "localhost"
     port = f":{config['PORT']}" if config.get("PORT") else ""
     return f"postgresql://{auth}{host}{port}/{quote(config['NAME'], safe='')}"
-
-
-def postgres_uri() -> str:
-    return _postgres_uri(connection.settings_dict)
 
 
 def _read_postgres(groups: dict) -> dict:
@@ -101,7 +98,7 @@ def _read_sqlite(groups: dict) -> dict:
     database = str(connection.settings_dict["NAME"])
     with tempfile.TemporaryDirectory(prefix="guanxi-extract-") as out:
         children = [
-            (subprocess.Popen([sys.executable, "-m", "guanxi.analytics.sqlite_child", "read", database, out],
+            (subprocess.Popen(sqlite_child.command("read", database, out),
                               stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True), group)
             for group in groups.values()
         ]

@@ -12,7 +12,6 @@ needs the write lock), then inside `transaction.atomic()` `swap_scores` and
 """
 
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -71,8 +70,7 @@ def stage_scores(run, as_of, scores: pa.Table) -> None:
     with tempfile.TemporaryDirectory(prefix="guanxi-scores-") as folder:
         path = Path(folder) / "scores.arrow"
         sqlite_child.write_file(path, table)
-        done = subprocess.run([sys.executable, "-m", "guanxi.analytics.sqlite_child", "write",
-                               str(connection.settings_dict["NAME"]), STAGING, str(path)],
+        done = subprocess.run(sqlite_child.command("write", connection.settings_dict["NAME"], STAGING, path),
                               capture_output=True, text=True, check=False)
     if done.returncode:
         raise RuntimeError(f"writing the scores failed: {done.stderr.strip()[-2000:]}")
