@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "guanxi.commerce",
     "guanxi.imports",
     "guanxi.insights",
+    "guanxi.segments",
 ]
 
 MIDDLEWARE = [
@@ -210,6 +211,8 @@ GUANXI_ANALYTICS = {
     "recommendations": env_int("RECOMMENDATIONS", 10),
 }
 ANALYZE_AT_HOUR = env_int("ANALYZE_AT_HOUR", 2)
+# Saved segments are refreshed nightly at HH:30 (shop time), and after every analysis.
+SEGMENTS_REFRESH_AT_HOUR = env_int("SEGMENTS_REFRESH_AT_HOUR", 3)
 
 # Background work: the django.tasks API, executed by huey. Embedded default keeps
 # the queue in its own SQLite file; set GUANXI_REDIS_URL to scale out.

@@ -42,3 +42,26 @@ class ApiKey(models.Model):
         import hmac
 
         return hmac.compare_digest(self.key_hash, hash_api_key(plaintext))
+
+
+class AuditEvent(models.Model):
+    """Who did something sensitive (an export, a bulk change), when and to what.
+
+    Rows are only ever added (services.record_audit); nothing in the app edits them.
+    """
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(_("action"), max_length=60, db_index=True)
+    target = models.CharField(_("target"), max_length=120, blank=True)
+    summary = models.CharField(_("summary"), max_length=255, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target}"

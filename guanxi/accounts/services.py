@@ -11,24 +11,31 @@ from guanxi.accounts.choices import Role, Scope
 from guanxi.accounts.exceptions import UnknownRole
 from guanxi.accounts.models import ApiKey, hash_api_key
 
+# The apps whose permissions roles hand out (an admin gets all of them).
+GUANXI_APPS = ["customers", "commerce", "imports", "accounts", "insights", "segments", "reports"]
+
 # What each role may do, as "app_label.codename" (Django's model permissions).
 ROLE_PERMISSIONS = {
     Role.ADMIN: ["*"],
     Role.MARKETING: ["customers.view_customer", "customers.change_customer", "customers.add_note",
                      "commerce.view_order", "commerce.view_product", "imports.view_importrun",
-                     "insights.view_analysisrun"],
+                     "insights.view_analysisrun", "segments.view_segment", "segments.add_segment",
+                     "segments.change_segment", "segments.delete_segment", "segments.export_segment"],
     Role.SALES: ["customers.view_customer", "customers.change_customer", "customers.add_note",
-                 "commerce.view_order", "commerce.view_product", "insights.view_analysisrun"],
+                 "commerce.view_order", "commerce.view_product", "insights.view_analysisrun",
+                 "segments.view_segment", "segments.export_segment"],
     Role.SERVICE: ["customers.view_customer", "customers.change_customer", "customers.add_note",
-                   "commerce.view_order", "commerce.view_product"],
+                   "commerce.view_order", "commerce.view_product", "segments.view_segment"],
     Role.ANALYST: ["customers.view_customer", "commerce.view_order", "commerce.view_product",
-                   "imports.view_importrun", "imports.add_importrun", "insights.view_analysisrun"],
+                   "imports.view_importrun", "imports.add_importrun", "insights.view_analysisrun",
+                   "segments.view_segment", "segments.add_segment", "segments.change_segment",
+                   "segments.export_segment"],
 }
 
 
 def ensure_roles():
     """Create or refresh one auth group per role with its permissions."""
-    every = Permission.objects.filter(content_type__app_label__in=["customers", "commerce", "imports", "accounts", "insights"])
+    every = Permission.objects.filter(content_type__app_label__in=GUANXI_APPS)
     for role, names in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=role.value)
         if names == ["*"]:
@@ -51,6 +58,16 @@ def create_user(username, password, role=Role.ADMIN, email=""):
     user.save()
     user.groups.set([Group.objects.get(name=role)])
     return user
+
+
+def record_audit(actor, action, target="", summary="", request=None, **detail):
+    """Add one row to the audit log (exports, bulk changes); returns it."""
+    from guanxi.accounts.models import AuditEvent
+
+    ip = request.META.get("REMOTE_ADDR") if request is not None else None
+    return AuditEvent.objects.create(actor=actor if getattr(actor, "pk", None) else None, action=action,
+                                     target=str(target)[:120], summary=str(summary)[:255], detail=detail,
+                                     ip_address=ip or None)
 
 
 def role_of(user):

@@ -25,6 +25,7 @@ from guanxi.insights.choices import RunStatus, TimeUnit, Trigger
 from guanxi.insights.exceptions import AnalysisAlreadyRunning, BadAnalysisOptions
 from guanxi.insights.extract import extract_shop
 from guanxi.insights.models import AnalysisRun
+from guanxi.insights.signals import analysis_finished
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,7 @@ def run_analysis(options=None, *, trigger=Trigger.COMMAND, user=None, progress=N
         raise
     finally:
         storage.drop_staging()
+    analysis_finished.send(sender=AnalysisRun, run=run)
     return run
 
 
