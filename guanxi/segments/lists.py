@@ -106,6 +106,7 @@ def match_identifiers(identifiers) -> tuple[set, ListResult]:
         else:
             ids.add(pk)
     result.matched = len(ids)
+    result.unmatched.sort()
     return ids, result
 
 

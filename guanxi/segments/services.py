@@ -118,17 +118,18 @@ def _changed(refresh, change):
 
 
 def _sql(queryset):
-    return queryset.query.get_compiler(connection=connection).as_sql()
+    return queryset.order_by().query.get_compiler(connection=connection).as_sql()
 
 
 def _record_changes(refresh, customers, change, now) -> int:
     """INSERT ... SELECT one SegmentChange per customer of `customers` (a
-    `Customer ... .values("pk")` queryset, whose column is "id"); returns the count."""
+    one-column queryset of ids); returns the count."""
     select, params = _sql(customers)
     table = SegmentChange._meta.db_table
+    # ids.*: the subquery's one column, whatever name each database gives it.
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} (refresh_id, segment_id, customer_id, change, at) "
-                       f"SELECT %s, %s, ids.id, %s, %s FROM ({select}) ids",
+        cursor.execute(f"INSERT INTO {table} (customer_id, refresh_id, segment_id, change, at) "
+                       f"SELECT ids.*, %s, %s, %s, %s FROM ({select}) ids",
                        [refresh.pk, refresh.segment_id, change.value, now, *params])
         return cursor.rowcount
 
@@ -137,7 +138,7 @@ def _insert_members(segment, customer_ids, now):
     select, params = _sql(customer_ids)
     table = SegmentMembership._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} (segment_id, customer_id, entered_at) SELECT %s, ids.customer_id, %s "
+        cursor.execute(f"INSERT INTO {table} (customer_id, segment_id, entered_at) SELECT ids.*, %s, %s "
                        f"FROM ({select}) ids", [segment.pk, now, *params])
 
 
