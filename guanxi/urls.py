@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include("guanxi.commerce.urls")),
     path("imports/", include("guanxi.imports.urls")),
     path("insights/", include("guanxi.insights.urls")),
+    path("reports/", include("guanxi.reports.urls")),
+    path("segments/", include("guanxi.segments.urls")),
     path("account/", include("guanxi.accounts.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
