@@ -132,6 +132,7 @@ def _mount_routers():
     from guanxi.commerce.api import orders_router, products_router
     from guanxi.customers.api import router as customers_router
     from guanxi.imports.api import events_router, imports_router, webhooks_router
+    from guanxi.segments.api import router as segments_router
 
     api.add_router("/customers", customers_router)
     api.add_router("/products", products_router)
@@ -139,6 +140,7 @@ def _mount_routers():
     api.add_router("/events", events_router)
     api.add_router("/imports", imports_router)
     api.add_router("/webhooks", webhooks_router)
+    api.add_router("/segments", segments_router)
 
 
 _mount_routers()

@@ -103,7 +103,7 @@ def _clean_rule(data, path, problems):
     unknown = set(data) - {"field", "op", "value", "days"}
     if unknown:
         problem("", _("unknown keys: %(keys)s") % {"keys": ", ".join(sorted(unknown))})
-    spec = BY_NAME.get(data.get("field"))
+    spec = BY_NAME.get(data.get("field")) if isinstance(data.get("field"), str) else None
     if spec is None:
         problem("field", _("unknown field %(field)r") % {"field": data.get("field")})
         return None

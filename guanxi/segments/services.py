@@ -27,6 +27,9 @@ from guanxi.segments.models import Segment, SegmentChange, SegmentMembership, Se
 from guanxi.segments.rules import clean_definition
 
 
+CENT = Decimal("0.01")
+
+
 @dataclass
 class Figures:
     customers: int
@@ -42,7 +45,8 @@ def matching_customers(definition, now=None):
 def figures_of(queryset) -> Figures:
     """Size, revenue to date and total predicted CLV: one aggregate query."""
     row = queryset.aggregate(customers=Count("pk"), revenue=Sum("total_spent"), clv=Sum("score__clv"))
-    return Figures(row["customers"], row["revenue"] or Decimal("0"), float(row["clv"] or 0))
+    # Sums come back with varying scale (SQLite: 1250, PostgreSQL: 1250.00): money has cents.
+    return Figures(row["customers"], Decimal(row["revenue"] or 0).quantize(CENT), float(row["clv"] or 0))
 
 
 def preview(definition, now=None) -> Figures:
