@@ -11,12 +11,13 @@ from django.contrib.auth.decorators import permission_required
 from django.http import FileResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from guanxi.core.pages import paginate, render_page
 from guanxi.customers.models import Customer, Tag
-from guanxi.insights.charts import line_chart
 from guanxi.segments import builder, exports, lists, services
+from guanxi.segments.charts import size_chart
 from guanxi.segments.choices import Change, SegmentKind
 from guanxi.segments.exceptions import InvalidDefinition, SegmentError
 from guanxi.segments.fields import builder_groups
@@ -84,7 +85,8 @@ def _edit(request, segment, kind):
         except SegmentError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, _("Segment saved: %(n)s members.") % {"n": saved.size} if not saved.is_static
+            messages.success(request, ngettext("Segment saved: %(n)s member.", "Segment saved: %(n)s members.", saved.size)
+                             % {"n": saved.size} if not saved.is_static
                              else _("List saved. Upload a file of customers to fill it."))
             return redirect(saved)
     context = {"segment": segment, "kind": kind, "values": values, "tree_json": json.dumps(tree),
@@ -140,7 +142,7 @@ def segment_detail(request, pk):
     history = SegmentChange.objects.filter(segment=segment).select_related("customer")[:HISTORY_SIZE]
     context = {"segment": segment, "page": paginate(request, members), "history": history, "Change": Change,
                "summary": describe(segment.definition) if not segment.is_static else "",
-               "chart": line_chart({_("Members"): [r.size for r in refreshes]}, colours=("actual",)),
+               "chart": size_chart(refreshes),
                "refreshes": refreshes[-10:][::-1]}
     return render_page(request, "segments/segment_detail.html", context, partial="members")
 

@@ -151,3 +151,10 @@ def test_a_definition_compiles_to_a_single_select(shop):
     assert sql.count("SELECT") >= 3  # subqueries inside ...
     assert sql.strip().startswith("SELECT")  # ... of one statement
     assert names(definition) == ["Chen"]
+
+
+def test_purchases_mean_the_same_as_in_the_analytics():
+    from guanxi.analytics.schema import PURCHASE_STATUSES as ANALYTICS
+    from guanxi.segments.compile import PURCHASE_STATUSES
+
+    assert sorted(PURCHASE_STATUSES) == sorted(ANALYTICS)
