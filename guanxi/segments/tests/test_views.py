@@ -140,3 +140,13 @@ def test_list_and_detail_pages_run_a_fixed_number_of_queries(marketer, shop, dja
     # the 5 of every page; the segment, its refreshes, history, members with scores
     with django_assert_num_queries(9):
         assert marketer.get(segment.get_absolute_url()).status_code == 200
+
+
+def test_the_customer_page_names_the_customers_segments(marketer, shop):
+    services.save_segment(name="Active China", definition=CHINA)
+    services.save_segment(name="Everyone else", definition={"match": "all", "rules": [
+        {"field": "country", "op": "not_in", "value": ["CN", "TW"]}]})
+    html = marketer.get(reverse("customers:detail", args=[shop.li.pk])).content.decode()
+    chips = html[html.index('data-field="segments"'):]
+    chips = chips[:chips.index("</span>")]
+    assert "Active China" in chips and "Everyone else" not in chips
