@@ -203,3 +203,36 @@ def test_orders_after_a_refresh_change_the_next_one(shop):
     make_order(shop.amy, total="20.00", days_ago=1)
     services.refresh_segment(segment)
     assert members(segment) == ["Amy Smith", "Li Na"]
+
+
+# ---------------------------------------------------------------- command and schedule
+
+def test_the_command_lists_refreshes_and_exports(shop, tmp_path):
+    import json
+
+    from django.core.management import CommandError, call_command
+
+    services.save_segment(name="Active China", definition=ACTIVE_CHINA)
+    out = io.StringIO()
+    call_command("segments", "list", "--json", stdout=out)
+    assert [(r["name"], r["members"]) for r in json.loads(out.getvalue())] == [("Active China", 2)]
+    CustomerScore.objects.filter(customer=shop.chen).update(p_alive=0.1)
+    out = io.StringIO()
+    call_command("segments", "refresh", "active china", stdout=out)
+    assert "Active China: members 1 (+0, -1)" in out.getvalue()
+    target = tmp_path / "members.csv"
+    call_command("segments", "export", "Active China", str(target), stdout=io.StringIO())
+    assert target.read_text(encoding="utf-8-sig").count("\n") == 2
+    assert AuditEvent.objects.get().actor is None
+    with pytest.raises(CommandError, match="No segment named 'nope'"):
+        call_command("segments", "refresh", "nope")
+    with pytest.raises(CommandError, match="must end in .csv or .xlsx"):
+        call_command("segments", "export", "Active China", str(tmp_path / "x.pdf"))
+
+
+def test_the_nightly_task_refreshes_with_the_schedule_trigger(shop):
+    from guanxi.segments.tasks import nightly_segment_refresh
+
+    segment = services.save_segment(name="Active China", definition=ACTIVE_CHINA)
+    nightly_segment_refresh.call_local()
+    assert segment.refreshes.first().trigger == RefreshTrigger.SCHEDULE
