@@ -6,7 +6,7 @@ pytestmark = pytest.mark.django_db
 
 EXPECTED_PATHS = {
     "/api/v1/customers/": {"get", "post"},
-    "/api/v1/customers/{id}": {"get"},
+    "/api/v1/customers/{id}": {"get", "patch"},
     "/api/v1/products/": {"get", "post"},
     "/api/v1/products/{sku}": {"get", "put"},
     "/api/v1/orders/": {"get", "post"},
@@ -14,6 +14,12 @@ EXPECTED_PATHS = {
     "/api/v1/events/batch": {"post"},
     "/api/v1/imports/{key}": {"get", "post"},
     "/api/v1/webhooks/{source}": {"post"},
+    "/api/v1/segments/": {"get", "post"},
+    "/api/v1/segments/fields": {"get"},
+    "/api/v1/segments/preview": {"post"},
+    "/api/v1/segments/{id}": {"get", "patch", "delete"},
+    "/api/v1/segments/{id}/refresh": {"post"},
+    "/api/v1/segments/{id}/members": {"get", "post"},
 }
 
 

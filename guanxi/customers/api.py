@@ -1,13 +1,16 @@
-"""Customers in the REST API: list (filters, cursor pages) and retrieve.
+"""Customers in the REST API: list (filters, cursor pages), retrieve, and the
+account owner (PATCH).
 
 Creating and updating customers goes through the importer, so those operations
 are defined in guanxi.imports.api and mounted on this router.
 """
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from ninja import Path, Query, Router
+from ninja.errors import HttpError
 
 from guanxi.core.api import (
     DEFAULT_LIMIT,
@@ -16,12 +19,22 @@ from guanxi.core.api import (
     MAX_LIMIT,
     READ_ERRORS,
     SOURCE_MAX,
+    WRITE_ERRORS,
+    ErrorOut,
     IsoDateTime,
+    invalid,
     not_found,
     paginate,
 )
-from guanxi.customers.api_schemas import CustomerOut, CustomerPage
-from guanxi.customers.models import ConsentEvent, ContactPoint, Customer, CustomerExternalId
+from guanxi.customers import services
+from guanxi.customers.api_schemas import CustomerOut, CustomerPage, CustomerPatchIn
+from guanxi.customers.exceptions import AssignmentNotAllowed, CustomerError
+from guanxi.customers.models import (
+    ConsentEvent,
+    ContactPoint,
+    Customer,
+    CustomerExternalId,
+)
 
 router = Router(tags=["customers"])
 
@@ -31,7 +44,8 @@ CONSENT_HISTORY_LIMIT = 50
 def customer_detail(pk):
     """The customer with everything the detail answer shows, in five queries."""
     customer = (
-        Customer.objects.prefetch_related("tags", "external_ids", "contact_points", "addresses").filter(pk=pk).first()
+        Customer.objects.select_related("account_owner")
+        .prefetch_related("tags", "external_ids", "contact_points", "addresses").filter(pk=pk).first()
     )
     if customer is None:
         raise not_found(_("No customer with id %(id)s.") % {"id": pk})
@@ -79,4 +93,26 @@ def list_customers(
 @router.get("/{text:id}", response={200: CustomerOut, **DETAIL_ERRORS}, summary="Retrieve a customer")
 def get_customer(request, id: int = Path(..., ge=1, le=MAX_ID)):
     """Profile, contact points with their consent, the consent ledger, addresses, tags and order figures."""
+    return customer_detail(id)
+
+
+@router.patch("/{text:id}", response={200: CustomerOut, **WRITE_ERRORS, 404: ErrorOut}, summary="Change a customer")
+def patch_customer(request, payload: CustomerPatchIn, id: int = Path(..., ge=1, le=MAX_ID)):
+    """Set or remove the account owner (`account_owner`: a username, or null).
+
+    The owner must be an active sales team member or admin. A key made for a
+    user acts as that user, who must be allowed to assign owners (sales,
+    admins); a write key without a user may."""
+    customer = customer_detail(id)
+    owner = None
+    if payload.account_owner is not None:
+        owner = get_user_model().objects.filter(username=payload.account_owner).first()
+        if owner is None:
+            raise invalid("account_owner", _("no team member with this username"))
+    try:
+        services.assign_owner(customer, owner, by=getattr(request.auth, "user", None))
+    except AssignmentNotAllowed as exc:
+        raise HttpError(403, exc.message) from None
+    except CustomerError as exc:
+        raise invalid("account_owner", exc.message) from None
     return customer_detail(id)

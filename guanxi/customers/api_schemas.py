@@ -3,7 +3,8 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from ninja import Schema
+from ninja import Field, Schema
+from pydantic import ConfigDict
 
 
 class ExternalIdOut(Schema):
@@ -103,6 +104,11 @@ class CustomerOut(CustomerSummaryOut):
     contacts: list[ContactOut]
     consents: list[ConsentOut]
     addresses: list[AddressOut]
+    account_owner: str | None = Field(None, description="Username of the team member who looks after the customer.")
+
+    @staticmethod
+    def resolve_account_owner(obj):
+        return obj.account_owner.get_username() if obj.account_owner_id else None
 
     @staticmethod
     def resolve_external_ids(obj):
@@ -124,3 +130,15 @@ class CustomerOut(CustomerSummaryOut):
 class CustomerPage(Schema):
     items: list[CustomerSummaryOut]
     next_cursor: str | None
+
+
+class CustomerPatchIn(Schema):
+    """Changes to a customer that are not import data (profile data arrives
+    through the importer). Only the fields sent are changed."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    account_owner: str | None = Field(
+        ..., max_length=150,
+        description="Username of an active sales team member or admin; null removes the owner.",
+    )

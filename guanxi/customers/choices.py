@@ -24,6 +24,15 @@ class ConsentStatus(models.TextChoices):
     UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
 
 
+class ChannelConsent(models.TextChoices):
+    """Marketing consent of a whole channel (all the customer's points of one kind)."""
+
+    GRANTED = "granted", _("Granted")
+    BOUNCED = "bounced", _("Bounced")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    UNKNOWN = "unknown", _("Not asked")
+
+
 class AddressKind(models.TextChoices):
     SHIPPING = "shipping", _("Shipping")
     BILLING = "billing", _("Billing")

@@ -36,3 +36,11 @@ class InvalidConsent(CustomerError):
 
 class InvalidAddress(CustomerError):
     """An address without its first line, or with a malformed country or phone."""
+
+
+class InvalidOwner(CustomerError):
+    """An account owner who is not an active sales or admin team member."""
+
+
+class AssignmentNotAllowed(CustomerError):
+    """The person assigning an account owner may not (only sales and admins may)."""

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.customers.choices import (
     AddressKind,
+    ChannelConsent,
     ConsentStatus,
     ContactKind,
     Gender,
@@ -53,9 +54,13 @@ class Customer(models.Model):
     tags = models.ManyToManyField(Tag, blank=True, related_name="customers", verbose_name=_("tags"))
 
     order_count = models.PositiveIntegerField(_("orders"), default=0)
-    total_spent = models.DecimalField(_("total spent"), max_digits=16, decimal_places=2, default=Decimal("0"))
+    total_spent = models.DecimalField(_("total spent"), max_digits=16, decimal_places=2, default=Decimal(0))
     first_order_at = models.DateTimeField(_("first order"), null=True, blank=True)
     last_order_at = models.DateTimeField(_("last order"), null=True, blank=True, db_index=True)
+    # The team member who looks after the customer (key accounts, B2B); set
+    # through customers.services.assign_owner, which checks who may own.
+    account_owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="key_accounts", verbose_name=_("account owner"))
 
     # Hash of the last imported profile, so re-importing the same row is "unchanged".
     import_hash = models.CharField(max_length=32, blank=True, editable=False)
@@ -86,11 +91,35 @@ class Customer(models.Model):
     def primary_phone(self):
         return self._primary(ContactKind.PHONE)
 
+    def channel_consents(self):
+        """[(kind, ChannelConsent)] for each kind of contact point the customer has.
+
+        A channel is granted when one of its points has consent and has not
+        bounced; bounced when the only granted points bounced; withdrawn when
+        a point was denied or unsubscribed (and none is granted); otherwise
+        unknown. Uses prefetched contact points when the caller prefetched them.
+        """
+        points = {}
+        for point in self.contact_points.all():
+            points.setdefault(point.kind, []).append(point)
+        return [(kind, _channel_state(points[kind])) for kind in ContactKind.values if kind in points]
+
     def _primary(self, kind):
         # Uses prefetched contacts when the caller prefetched them (list pages).
         points = [p for p in self.contact_points.all() if p.kind == kind]
         points.sort(key=lambda p: (not p.is_primary, p.pk))
         return points[0].value if points else ""
+
+
+def _channel_state(points):
+    granted = [p for p in points if p.consent == ConsentStatus.GRANTED]
+    if any(p.bounced_at is None for p in granted):
+        return ChannelConsent.GRANTED
+    if granted:
+        return ChannelConsent.BOUNCED
+    if any(p.consent in (ConsentStatus.DENIED, ConsentStatus.UNSUBSCRIBED) for p in points):
+        return ChannelConsent.WITHDRAWN
+    return ChannelConsent.UNKNOWN
 
 
 class CustomerExternalId(models.Model):

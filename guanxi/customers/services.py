@@ -1,5 +1,6 @@
-"""Customer workflows: finding customers, and the edits staff make on the
-customer page (profile, tags, notes, consent, contact points, addresses).
+"""Customer workflows: finding customers, the edits staff make on the
+customer page (profile, tags, notes, consent, contact points, addresses) and
+the account owner of key accounts.
 
 Every edit validates first, then writes inside one transaction, and raises a
 `guanxi.customers.exceptions.CustomerError` subclass whose message the views
@@ -7,26 +8,44 @@ show to the user. The UI and any future API call these same functions.
 """
 
 import re
+import uuid
 import zoneinfo
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from guanxi.accounts.choices import Role
 from guanxi.customers.choices import ConsentStatus, ContactKind, Gender, TimelineKind
 from guanxi.customers.exceptions import (
+    AssignmentNotAllowed,
     DuplicateContactPoint,
     InvalidAddress,
     InvalidConsent,
     InvalidContactPoint,
     InvalidNote,
+    InvalidOwner,
     InvalidProfile,
     InvalidTag,
 )
-from guanxi.customers.models import Address, ContactPoint, Customer, Note, Tag, TimelineEntry
-from guanxi.lib.parsing import normalise_email, normalise_phone, parse_country, parse_currency
+from guanxi.customers.models import (
+    Address,
+    ContactPoint,
+    Customer,
+    Note,
+    Tag,
+    TimelineEntry,
+)
+from guanxi.lib.parsing import (
+    normalise_email,
+    normalise_phone,
+    parse_country,
+    parse_currency,
+)
 
 # ---------------------------------------------------------------- finding
 
@@ -317,3 +336,53 @@ def add_address(customer, data):
         else:
             fields["is_default"] = not others.exists()
         return Address.objects.create(customer=customer, **fields)
+
+
+# ---------------------------------------------------------------- account owner
+
+#: Roles whose members look after accounts: they may own one and assign owners.
+ACCOUNT_MANAGER_ROLES = (Role.SALES, Role.ADMIN)
+
+
+def account_managers():
+    """Active users who may own an account: sales and admin roles, and staff."""
+    managers = Q(is_staff=True) | Q(is_superuser=True) | Q(groups__name__in=[r.value for r in ACCOUNT_MANAGER_ROLES])
+    users = get_user_model().objects.filter(is_active=True)
+    return users.filter(pk__in=users.filter(managers).values("pk")).order_by("username")
+
+
+def is_account_manager(user):
+    return bool(user and user.is_active and account_managers().filter(pk=user.pk).exists())
+
+
+def assign_owner(customer, owner, by=None):
+    """Make `owner` (a user, or None to unassign) the customer's account owner.
+
+    Steps: check that `by` may assign (sales, admin or staff; None is the
+    system, e.g. a write API key without a user) and that the owner is an
+    account manager; lock the customer row and do nothing when the owner is
+    unchanged; save and put the change on the timeline. Returns True when
+    something changed.
+    """
+    if by is not None and not is_account_manager(by):
+        raise AssignmentNotAllowed(_("Only sales team members and admins may assign account owners."))
+    if owner is not None and not is_account_manager(owner):
+        raise InvalidOwner(
+            _("%(name)s cannot own accounts: choose an active sales team member or admin.") % {"name": owner.get_username()},
+            field="owner",
+        )
+    with transaction.atomic():
+        # Lock the row alone: PostgreSQL refuses FOR UPDATE on the nullable side of a join.
+        locked = Customer.objects.select_for_update().only("pk", "account_owner").get(pk=customer.pk)
+        previous = locked.account_owner
+        if previous == owner:
+            return False
+        locked.account_owner = customer.account_owner = owner
+        locked.save(update_fields=["account_owner", "updated_at"])
+        TimelineEntry.objects.create(
+            customer=locked, kind=TimelineKind.PROFILE, ref=f"owner:{locked.pk}:{uuid.uuid4().hex}",
+            occurred_at=timezone.now(), summary=owner.get_username() if owner else "",
+            data={"change": "account_owner", "owner": owner.get_username() if owner else "",
+                  "previous": previous.get_username() if previous else "", "by": by.get_username() if by else ""},
+        )
+    return True

@@ -47,8 +47,10 @@ def customer_list(request):
 def _customer_for_page(pk):
     history = Prefetch("consent_events", queryset=ConsentEvent.objects.order_by("-recorded_at", "-id"))
     points = Prefetch("contact_points", queryset=ContactPoint.objects.prefetch_related(history))
-    # "score" is the insights app's one-to-one: fetched in the same query for its card.
-    return get_object_or_404(Customer.objects.select_related("score").prefetch_related(points, "tags", "addresses"), pk=pk)
+    # "score" is the insights app's one-to-one: fetched in the same query for the
+    # header and the insights card, as is the account owner.
+    customers = Customer.objects.select_related("score", "account_owner").prefetch_related(points, "tags", "addresses")
+    return get_object_or_404(customers, pk=pk)
 
 
 def _timeline(customer, kind):

@@ -6,8 +6,19 @@ from django.urls import reverse
 from guanxi.accounts.choices import Role
 from guanxi.commerce.tests.factories import make_order, make_return
 from guanxi.customers.choices import ConsentStatus, ContactKind, TimelineKind
-from guanxi.customers.models import ConsentEvent, ContactPoint, Customer, Note, TimelineEntry
-from guanxi.customers.tests.factories import add_contact, make_customer, make_tag, make_timeline_entry
+from guanxi.customers.models import (
+    ConsentEvent,
+    ContactPoint,
+    Customer,
+    Note,
+    TimelineEntry,
+)
+from guanxi.customers.tests.factories import (
+    add_contact,
+    make_customer,
+    make_tag,
+    make_timeline_entry,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -192,8 +203,9 @@ def test_the_customer_page_costs_a_fixed_number_of_queries(sales_client, alice, 
     make_order(alice)
     add_contact(alice, ContactKind.WECHAT, "alice_wx")
     # session, user, 2× permissions, customer, contact points, consent events, tags,
-    # addresses, orders, returns, notes, timeline, tag names, role in the menu
-    with django_assert_num_queries(15):
+    # addresses, orders, returns, notes, timeline, tag names, role in the menu, segment
+    # memberships (no score: no recommended products; see test_customer_360.py)
+    with django_assert_num_queries(16):
         sales_client.get(detail(alice))
 
 
