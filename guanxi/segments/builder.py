@@ -11,7 +11,15 @@ rules module checks and normalises it when previewing or saving.
 
 import re
 
-from guanxi.segments.fields import BY_NAME, DAYS_OPTIONAL, DAYS_REQUIRED, FIELDS, NO_VALUE, OPERATORS, Kind
+from guanxi.segments.fields import (
+    BY_NAME,
+    DAYS_OPTIONAL,
+    DAYS_REQUIRED,
+    FIELDS,
+    NO_VALUE,
+    OPERATORS,
+    Kind,
+)
 from guanxi.segments.rules import MAX_DEPTH
 
 _KEY = re.compile(r"^(r(?:\.\d+)*)\.(match|field|op|value|value2|days)$")

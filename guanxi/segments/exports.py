@@ -92,7 +92,7 @@ def xlsx_file(segment):
     sheet.append([str(label) for _key, label in columns()])
     for row in member_rows(segment):
         sheet.append(row)
-    output = tempfile.TemporaryFile()
+    output = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the response, which closes it
     book.save(output)
     output.seek(0)
     return output

@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.customers.choices import ContactKind, Gender
-from guanxi.insights.choices import ChurnBand, Lifecycle, RfmSegment, RiskRating, ValueTier
+from guanxi.insights.choices import (
+    ChurnBand,
+    Lifecycle,
+    RfmSegment,
+    RiskRating,
+    ValueTier,
+)
 from guanxi.insights.explain import OCCASION_NAMES
 
 

@@ -16,6 +16,7 @@ An empty group adds no condition; a definition with no rules at all means every
 customer (the builder starts there).
 """
 
+import math
 import re
 
 from django.utils.translation import gettext as _
@@ -134,7 +135,7 @@ def _number(raw, problem, spec):
     except ValueError:
         problem(_("%(value)r is not a number") % {"value": raw})
         return None
-    if number != number or number in (float("inf"), float("-inf")):
+    if not math.isfinite(number):
         problem(_("%(value)r is not a number") % {"value": raw})
         return None
     if spec.minimum is not None and number < spec.minimum or spec.maximum is not None and number > spec.maximum:

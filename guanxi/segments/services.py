@@ -23,9 +23,13 @@ from guanxi.customers.models import Customer
 from guanxi.segments.choices import Change, RefreshTrigger, SegmentKind
 from guanxi.segments.compile import compile_definition
 from guanxi.segments.exceptions import SegmentError
-from guanxi.segments.models import Segment, SegmentChange, SegmentMembership, SegmentRefresh
+from guanxi.segments.models import (
+    Segment,
+    SegmentChange,
+    SegmentMembership,
+    SegmentRefresh,
+)
 from guanxi.segments.rules import clean_definition
-
 
 CENT = Decimal("0.01")
 
@@ -102,48 +106,56 @@ def refresh_segment(segment, trigger=RefreshTrigger.MANUAL, now=None) -> Segment
     now = now or timezone.now()
     started = time.perf_counter()
     definition = clean_definition(segment.definition)
-    with transaction.atomic():
+    with transaction.atomic(), connection.cursor() as cursor:
         Segment.objects.select_for_update().filter(pk=segment.pk).first()  # one refresh at a time
-        matching = matching_customers(definition, now).values("pk")
-        members = SegmentMembership.objects.filter(segment=segment).values("customer_id")
         refresh = SegmentRefresh.objects.create(segment=segment, trigger=trigger, at=now, size=0)
-        entered = _record_changes(refresh, matching.exclude(pk__in=members), Change.ENTERED, now)
-        leaving = members.exclude(customer_id__in=matching)
-        left = _record_changes(refresh, Customer.objects.filter(pk__in=leaving).values("pk"), Change.LEFT, now)
-        if left:
-            SegmentMembership.objects.filter(segment=segment, customer_id__in=_changed(refresh, Change.LEFT)).delete()
-        if entered:
-            _insert_members(segment, _changed(refresh, Change.ENTERED), now)
+        _collect_matching(cursor, matching_customers(definition, now).values("pk"))
+        try:
+            entered, left = _apply_changes(cursor, refresh, now)
+        finally:
+            cursor.execute(f"DROP TABLE IF EXISTS {MATCHING}")
         return _finish(segment, refresh, entered, left, started)
 
 
-def _changed(refresh, change):
-    return SegmentChange.objects.filter(refresh=refresh, change=change).values("customer_id")
+# The ids matching the rules, computed once per refresh into a temporary table
+# with a primary key: both differences against the members are then index
+# look-ups (NOT EXISTS), never a NOT IN over a million ids, which PostgreSQL
+# re-reads per row once the list outgrows work_mem.
+MATCHING = "segment_matching_ids"
 
 
-def _sql(queryset):
-    return queryset.order_by().query.get_compiler(connection=connection).as_sql()
-
-
-def _record_changes(refresh, customers, change, now) -> int:
-    """INSERT ... SELECT one SegmentChange per customer of `customers` (a
-    one-column queryset of ids); returns the count."""
-    select, params = _sql(customers)
-    table = SegmentChange._meta.db_table
+def _collect_matching(cursor, customer_ids):
+    select, params = customer_ids.order_by().query.get_compiler(connection=connection).as_sql()
+    cursor.execute(f"DROP TABLE IF EXISTS {MATCHING}")
+    cursor.execute(f"CREATE TEMPORARY TABLE {MATCHING} (id bigint PRIMARY KEY)")
     # ids.*: the subquery's one column, whatever name each database gives it.
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} (customer_id, refresh_id, segment_id, change, at) "
-                       f"SELECT ids.*, %s, %s, %s, %s FROM ({select}) ids",
-                       [refresh.pk, refresh.segment_id, change.value, now, *params])
-        return cursor.rowcount
+    cursor.execute(f"INSERT INTO {MATCHING} (id) SELECT ids.* FROM ({select}) ids", params)
 
 
-def _insert_members(segment, customer_ids, now):
-    select, params = _sql(customer_ids)
-    table = SegmentMembership._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} (customer_id, segment_id, entered_at) SELECT ids.*, %s, %s "
-                       f"FROM ({select}) ids", [segment.pk, now, *params])
+def _apply_changes(cursor, refresh, now) -> tuple[int, int]:
+    """Record who entered and who left, then update the memberships; returns the two counts."""
+    changes, members = SegmentChange._meta.db_table, SegmentMembership._meta.db_table
+    segment_id = refresh.segment_id
+    cursor.execute(
+        f"INSERT INTO {changes} (customer_id, refresh_id, segment_id, change, at) "
+        f"SELECT m.id, %s, %s, %s, %s FROM {MATCHING} m WHERE NOT EXISTS "
+        f"(SELECT 1 FROM {members} s WHERE s.segment_id = %s AND s.customer_id = m.id)",
+        [refresh.pk, segment_id, Change.ENTERED.value, now, segment_id])
+    entered = cursor.rowcount
+    cursor.execute(
+        f"INSERT INTO {changes} (customer_id, refresh_id, segment_id, change, at) "
+        f"SELECT s.customer_id, %s, %s, %s, %s FROM {members} s WHERE s.segment_id = %s AND NOT EXISTS "
+        f"(SELECT 1 FROM {MATCHING} m WHERE m.id = s.customer_id)",
+        [refresh.pk, segment_id, Change.LEFT.value, now, segment_id])
+    left = cursor.rowcount
+    if left:
+        cursor.execute(f"DELETE FROM {members} WHERE segment_id = %s AND NOT EXISTS "
+                       f"(SELECT 1 FROM {MATCHING} m WHERE m.id = {members}.customer_id)", [segment_id])
+    if entered:
+        cursor.execute(f"INSERT INTO {members} (customer_id, segment_id, entered_at) SELECT customer_id, %s, %s "
+                       f"FROM {changes} WHERE refresh_id = %s AND change = %s",
+                       [segment_id, now, refresh.pk, Change.ENTERED.value])
+    return entered, left
 
 
 def _finish(segment, refresh, entered, left, started) -> SegmentRefresh:

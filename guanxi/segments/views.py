@@ -22,7 +22,12 @@ from guanxi.segments.choices import Change, SegmentKind
 from guanxi.segments.exceptions import InvalidDefinition, SegmentError
 from guanxi.segments.fields import builder_groups
 from guanxi.segments.models import Segment, SegmentChange
-from guanxi.segments.rules import category_names_for, clean_definition, describe, empty_definition
+from guanxi.segments.rules import (
+    category_names_for,
+    clean_definition,
+    describe,
+    empty_definition,
+)
 
 HISTORY_SIZE = 30
 CHART_REFRESHES = 90
@@ -176,8 +181,7 @@ def segment_upload(request, pk):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"list{suffix}"
         with open(path, "wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
+            out.writelines(upload.chunks())
         try:
             result = lists.upload_list(segment, path, replace=request.POST.get("replace") == "on")
         except SegmentError as error:

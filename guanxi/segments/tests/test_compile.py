@@ -139,7 +139,7 @@ def test_preview_counts_revenue_and_clv_in_one_query(shop, django_assert_num_que
     with django_assert_num_queries(1):
         figures = preview(definition)
     assert figures.customers == 3
-    assert figures.revenue == Decimal("1330")  # Li 900 + Wang 80 + Chen 350
+    assert figures.revenue == Decimal(1330)  # Li 900 + Wang 80 + Chen 350
     assert figures.clv == pytest.approx(850.0)
 
 

@@ -16,7 +16,12 @@ from guanxi.customers.tests.factories import add_contact
 from guanxi.insights.models import CustomerScore
 from guanxi.segments import exports, lists, services
 from guanxi.segments.choices import Change, RefreshTrigger, SegmentKind
-from guanxi.segments.exceptions import ExportTooLarge, InvalidDefinition, ListUploadError, SegmentError
+from guanxi.segments.exceptions import (
+    ExportTooLarge,
+    InvalidDefinition,
+    ListUploadError,
+    SegmentError,
+)
 from guanxi.segments.models import Segment, SegmentChange, SegmentMembership
 from guanxi.segments.tests.factories import make_segment_shop
 
@@ -120,9 +125,9 @@ def test_a_list_file_adds_matched_customers_and_reports_the_rest(shop, tmp_path)
     path.write_text("email,phone,id\n"
                     "LI@example.com,,\n"
                     ",139 0000 0002,\n"
-                    ",,%d\n"
+                    f",,{shop.wang.pk}\n"
                     "nobody@example.com,,\n"
-                    "not-an-email,,\n" % shop.wang.pk)
+                    "not-an-email,,\n")
     segment = services.save_segment(name="Fair visitors", kind=SegmentKind.STATIC)
     result = lists.upload_list(segment, path)
     assert members(segment) == ["Amy Smith", "Li Na", "Wang Wei"]
@@ -181,7 +186,7 @@ def test_csv_export_lists_each_member_once_and_is_audited(shop, make_user):
 
 def test_xlsx_export_has_the_same_rows(shop, make_user):
     segment = services.save_segment(name="Active China", definition=ACTIVE_CHINA)
-    content, kind, filename = exports.export_members(segment, "xlsx", make_user("mei", role="analyst"))
+    content, _kind, filename = exports.export_members(segment, "xlsx", make_user("mei", role="analyst"))
     sheet = openpyxl.load_workbook(content).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert [r[1] for r in values] == ["Name", "Li Na", "Chen Jie"]
