@@ -20,16 +20,17 @@ ROLE_PERMISSIONS = {
     Role.MARKETING: ["customers.view_customer", "customers.change_customer", "customers.add_note",
                      "commerce.view_order", "commerce.view_product", "imports.view_importrun",
                      "insights.view_analysisrun", "segments.view_segment", "segments.add_segment",
-                     "segments.change_segment", "segments.delete_segment", "segments.export_segment"],
+                     "segments.change_segment", "segments.delete_segment", "segments.export_segment",
+                     "reports.view_dashboard"],
     Role.SALES: ["customers.view_customer", "customers.change_customer", "customers.add_note",
                  "commerce.view_order", "commerce.view_product", "insights.view_analysisrun",
-                 "segments.view_segment", "segments.export_segment"],
+                 "segments.view_segment", "segments.export_segment", "reports.view_dashboard"],
     Role.SERVICE: ["customers.view_customer", "customers.change_customer", "customers.add_note",
                    "commerce.view_order", "commerce.view_product", "segments.view_segment"],
     Role.ANALYST: ["customers.view_customer", "commerce.view_order", "commerce.view_product",
                    "imports.view_importrun", "imports.add_importrun", "insights.view_analysisrun",
                    "segments.view_segment", "segments.add_segment", "segments.change_segment",
-                   "segments.export_segment"],
+                   "segments.export_segment", "reports.view_dashboard"],
 }
 
 

@@ -9,7 +9,8 @@ Steps (`analyze`), each timed in the report:
 3. RFM and lifecycle (portable SQL), value tiers and credit rating;
 4. cross-sell rules and per-customer recommendations;
 5. occasions and replenishment dates;
-6. cohorts; then one join gives the scores table (`SCORES`).
+6. cohorts; then one join gives the scores table (`SCORES`);
+7. the dashboard's pre-aggregated figures (dashboard.py) from the orders and scores.
 """
 
 import time
@@ -25,6 +26,7 @@ from guanxi.analytics import (
     clv,
     cohorts,
     crosssell,
+    dashboard,
     features,
     lifecycle,
     occasions,
@@ -321,6 +323,8 @@ def analyze(shop: Shop, options: Options, progress=None, engine=None) -> Analysi
     clock.step("cohorts")
     scores = engine.query(ASSEMBLE_SQL, **parts)
     clock.step("assemble")
+    report["dashboard"] = dashboard.dashboard_figures(engine, shop, scores, as_of, options.rfm_window_days)
+    clock.step("dashboard")
     report.update(as_of=options.as_of.isoformat(), time_unit=options.time_unit,
                   clv_settings={"horizon_days": options.horizon_days, "discount_rate": options.discount_rate,
                                 "margin": options.margin},

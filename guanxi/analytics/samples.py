@@ -36,7 +36,7 @@ def shop_from_generator(directory) -> schema.Shop:
     run("CREATE TABLE c AS SELECT row_number() OVER (ORDER BY category) AS category_id, category FROM (SELECT DISTINCT category FROM p)")
     run(
         f"CREATE TABLE l AS SELECT {_customer_number('o.order_id')} AS order_id, {_customer_number('o.customer_id')} AS customer_id, "
-        f"{_DAY.format(col='o.ordered_at')} AS day, CAST(o.total AS DOUBLE) AS total, o.status, o.sku, "
+        f"{_DAY.format(col='o.ordered_at')} AS day, CAST(o.total AS DOUBLE) AS total, o.status, o.currency, o.sku, "
         f"CAST(o.quantity AS INTEGER) AS quantity, CAST(o.quantity AS INTEGER) * CAST(o.unit_price AS DOUBLE) AS amount "
         f"FROM {_reader(directory, 'orders')} o"
     )
@@ -46,7 +46,8 @@ def shop_from_generator(directory) -> schema.Shop:
     )
     orders = run(
         "SELECT o.order_id, any_value(o.customer_id) AS customer_id, any_value(o.day) AS day, any_value(o.total) AS amount, "
-        "COALESCE(any_value(rf.refunded), 0.0) AS refunded, any_value(o.status) AS status FROM l o "
+        "COALESCE(any_value(rf.refunded), 0.0) AS refunded, any_value(o.status) AS status, "
+        "any_value(o.currency) AS currency FROM l o "
         "LEFT JOIN (SELECT order_id, SUM(amount) AS refunded FROM r WHERE status = 'refunded' GROUP BY order_id) rf "
         "ON rf.order_id = o.order_id GROUP BY o.order_id ORDER BY o.order_id"
     ).to_arrow_table()

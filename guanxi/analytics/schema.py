@@ -2,8 +2,10 @@
 
 Dates are whole days since 1970-01-01 in the shop's time zone (`int32`), so the
 feature SQL needs nothing but integer arithmetic and runs unchanged on DuckDB
-and Spark. Money is `float64` in the shop's currency: the models are statistical,
-cents do not matter to them, and the stored scores round to cents.
+and Spark. Money is `float64` as recorded: the models are statistical, cents do
+not matter to them, and the stored scores round to cents. Orders carry their
+currency, so the dashboard figures (`dashboard.py`) are kept per currency and
+converted only when shown.
 """
 
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ ORDERS = pa.schema(
         ("amount", pa.float64()),  # order total
         ("refunded", pa.float64()),  # refunds booked against it (0 when none)
         ("status", pa.string()),
+        ("currency", pa.string()),  # ISO 4217 code of `amount` and `refunded`
     ]
 )
 LINES = pa.schema(

@@ -50,7 +50,7 @@ def queries(offset: int) -> dict:
     day, real = _day, _real
     orders_and_small = {
         "orders": f"SELECT id AS order_id, customer_id, {day('ordered_at', offset)} AS day, "
-                  f"{real('total')} AS amount, status FROM commerce_order",
+                  f"{real('total')} AS amount, status, currency FROM commerce_order",
         "refunds": f"SELECT order_id, SUM({real('amount')}) AS refunded FROM commerce_return "
                    "WHERE status = 'refunded' GROUP BY order_id",
         "returns": f"""SELECT r.order_id, l.product_id, {day('r.returned_at', offset)} AS day, {real('r.amount')} AS amount
@@ -129,7 +129,8 @@ def _conform(table: pa.Table, target: pa.Schema) -> pa.Table:
 
 
 JOINS = {
-    "orders": """SELECT o.order_id, o.customer_id, o.day, o.amount, COALESCE(r.refunded, 0.0) AS refunded, o.status
+    "orders": """SELECT o.order_id, o.customer_id, o.day, o.amount, COALESCE(r.refunded, 0.0) AS refunded, o.status,
+                        o.currency
                  FROM orders o LEFT JOIN refunds r ON r.order_id = o.order_id""",
     "lines": """SELECT l.order_id, o.customer_id, o.day, l.product_id, p.category_id, l.quantity, l.amount
                 FROM lines l JOIN orders o ON o.order_id = l.order_id

@@ -48,6 +48,7 @@ def cdnow_orders():
             "amount": amounts,
             "refunded": [0.0] * n,
             "status": ["fulfilled"] * n,
+            "currency": ["USD"] * n,
         },
         schema=ORDERS,
     )

@@ -94,6 +94,7 @@ def _orders(rows):
         "amount": [10.0] * len(rows),
         "refunded": [0.0] * len(rows),
         "status": [row[2] for row in rows],
+        "currency": ["CNY"] * len(rows),
     }, schema=ORDERS)
 
 

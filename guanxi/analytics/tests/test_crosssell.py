@@ -28,6 +28,7 @@ def orders_and_lines(baskets, status=None, customers=None, days=None):
             "amount": [10.0] * len(ids),
             "refunded": [0.0] * len(ids),
             "status": [status.get(o, "fulfilled") for o in ids],
+            "currency": ["CNY"] * len(ids),
         }
     ).cast(schema.ORDERS)
     rows = [(o, p) for o in ids for p in baskets[o]]

@@ -74,6 +74,7 @@ def shop(purchases, countries=None, birthdays=None, cancelled=()):
             "amount": [10.0] * len(rows),
             "refunded": [0.0] * len(rows),
             "status": ["cancelled" if (c, d) in cancelled else "fulfilled" for c, d in rows],
+            "currency": ["CNY"] * len(rows),
         }
     ).cast(schema.ORDERS)
     ids = sorted(set(purchases) | set(birthdays or {}))

@@ -34,6 +34,7 @@ def tables(purchases, cancelled=(), first_order=1):
             "amount": [10.0] * len(rows),
             "refunded": [0.0] * len(rows),
             "status": ["cancelled" if (c, cat, d) in cancelled else "paid" for c, cat, d in rows],
+            "currency": ["CNY"] * len(rows),
         }
     ).cast(schema.ORDERS)
     lines = pa.table(
