@@ -43,6 +43,7 @@ def test_a_marketer_builds_saves_and_opens_a_segment(live_server, page, screensh
 
     # 2. P(alive) > 0.6: choose the field, the builder redraws it with number operators
     page.locator('[data-add-rule="r"]').click()
+    expect(page.locator('select[name="r.1.field"]')).to_be_visible()  # wait for the redraw
     page.locator('select[name="r.1.field"]').select_option("p_alive")
     expect(page.locator('select[name="r.1.op"]')).to_be_visible()
     page.locator('select[name="r.1.op"]').select_option("gt")
@@ -53,6 +54,7 @@ def test_a_marketer_builds_saves_and_opens_a_segment(live_server, page, screensh
 
     # 3. e-mail consent given (Chen's address bounced, so only Li stays)
     page.locator('[data-add-rule="r"]').click()
+    expect(page.locator('select[name="r.2.field"]')).to_be_visible()  # wait for the redraw
     page.locator('select[name="r.2.field"]').select_option("consent")
     expect(page.locator('select[name="r.2.value"]')).to_be_visible()
     page.locator('select[name="r.2.value"]').select_option("email")
