@@ -45,6 +45,7 @@ def test_a_marketer_builds_saves_and_opens_a_segment(live_server, page, screensh
     page.locator('[data-add-rule="r"]').click()
     expect(page.locator('select[name="r.1.field"]')).to_be_visible()  # wait for the redraw
     page.locator('select[name="r.1.field"]').select_option("p_alive")
+    expect(page.locator('select[name="r.1.op"] option[value="gt"]')).to_be_attached(timeout=20_000)
     expect(page.locator('select[name="r.1.op"]')).to_be_visible()
     page.locator('select[name="r.1.op"]').select_option("gt")
     page.wait_for_load_state("networkidle")  # the operator redraws the rule (between takes two inputs)
@@ -56,6 +57,7 @@ def test_a_marketer_builds_saves_and_opens_a_segment(live_server, page, screensh
     page.locator('[data-add-rule="r"]').click()
     expect(page.locator('select[name="r.2.field"]')).to_be_visible()  # wait for the redraw
     page.locator('select[name="r.2.field"]').select_option("consent")
+    expect(page.locator('select[name="r.2.op"] option[value="granted"]')).to_be_attached(timeout=20_000)
     expect(page.locator('select[name="r.2.value"]')).to_be_visible()
     page.locator('select[name="r.2.value"]').select_option("email")
     page.wait_for_load_state("networkidle")
