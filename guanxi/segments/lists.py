@@ -114,7 +114,7 @@ def update_list(segment, customer_ids, result, replace=False, now=None) -> ListR
     """Add the customers to a static list (or make it exactly them) in one transaction."""
     if not segment.is_static:
         raise SegmentError(_("Only a static list takes uploaded customers; %(name)s is rule-based.") % {"name": segment.name})
-    from guanxi.segments.services import _finish
+    from guanxi.segments.services import finish_refresh  # services imports nothing from here; kept local to stay so
 
     now, started = now or timezone.now(), time.perf_counter()
     with transaction.atomic():
@@ -130,7 +130,7 @@ def update_list(segment, customer_ids, result, replace=False, now=None) -> ListR
             SegmentMembership.objects.filter(segment=segment, customer_id__in=left[start:start + 900]).delete()
         SegmentMembership.objects.bulk_create(
             [SegmentMembership(segment=segment, customer_id=pk, entered_at=now) for pk in entered], batch_size=2000)
-        _finish(segment, refresh, len(entered), len(left), started)
+        finish_refresh(segment, refresh, len(entered), len(left), started)
     result.entered, result.left = len(entered), len(left)
     return result
 

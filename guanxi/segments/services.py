@@ -114,7 +114,7 @@ def refresh_segment(segment, trigger=RefreshTrigger.MANUAL, now=None) -> Segment
             entered, left = _apply_changes(cursor, refresh, now)
         finally:
             cursor.execute(f"DROP TABLE IF EXISTS {MATCHING}")
-        return _finish(segment, refresh, entered, left, started)
+        return finish_refresh(segment, refresh, entered, left, started)
 
 
 # The ids matching the rules, computed once per refresh into a temporary table
@@ -158,7 +158,7 @@ def _apply_changes(cursor, refresh, now) -> tuple[int, int]:
     return entered, left
 
 
-def _finish(segment, refresh, entered, left, started) -> SegmentRefresh:
+def finish_refresh(segment, refresh, entered, left, started) -> SegmentRefresh:
     figures = figures_of(Customer.objects.filter(segment_memberships__segment=segment))
     refresh.size, refresh.revenue, refresh.clv = figures.customers, figures.revenue, figures.clv
     refresh.entered, refresh.left, refresh.seconds = entered, left, round(time.perf_counter() - started, 3)
