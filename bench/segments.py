@@ -41,6 +41,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from load_shop import guanxi_env  # bench/ is on sys.path when a bench script runs
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 DATA = Path("/tmp/guanxi-bench-segments")
@@ -84,14 +86,6 @@ def segments(category_id):
 
 
 # --- the parent: one child per database, then the table -----------------------------------
-
-def guanxi_env(data_dir, database_url=None) -> dict:
-    env = dict(os.environ, GUANXI_DATA_DIR=str(data_dir), DJANGO_SETTINGS_MODULE="guanxi.settings")
-    env.pop("GUANXI_DATABASE_URL", None)
-    if database_url:
-        env["GUANXI_DATABASE_URL"] = database_url
-    return env
-
 
 def load_average():
     return ", ".join(f"{value:.1f}" for value in os.getloadavg())
