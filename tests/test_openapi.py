@@ -20,6 +20,12 @@ EXPECTED_PATHS = {
     "/api/v1/segments/{id}": {"get", "patch", "delete"},
     "/api/v1/segments/{id}/refresh": {"post"},
     "/api/v1/segments/{id}/members": {"get", "post"},
+    "/api/v1/campaigns/": {"get", "post"},
+    "/api/v1/campaigns/{id}": {"get"},
+    "/api/v1/campaigns/{id}/send": {"post"},
+    "/api/v1/campaigns/templates/": {"get", "post"},
+    "/api/v1/campaigns/messages/": {"get"},
+    "/api/v1/campaigns/messages/retry": {"post"},
 }
 
 
