@@ -240,17 +240,17 @@ def trigger_problems(trigger, config) -> list:
 def next_step_id(steps) -> str:
     """A fresh id for a new step ("s7"): past every "s<n>" in the flow, so ids are never reused
     while enrolments may still point at a removed step."""
-    numbers = [int(m.group(1)) for step_id in _all_ids(steps) if (m := re.match(r"^s(\d+)$", step_id))]
+    numbers = [int(m.group(1)) for step_id in all_step_ids(steps) if (m := re.match(r"^s(\d+)$", step_id))]
     return f"s{max(numbers, default=0) + 1}"
 
 
-def _all_ids(steps):
+def all_step_ids(steps):
     for step in steps if isinstance(steps, list) else ():
         if isinstance(step, dict):
             if isinstance(step.get("id"), str):
                 yield step["id"]
             for key in CHILDREN.get(step.get("kind"), ()):
-                yield from _all_ids(step.get(key))
+                yield from all_step_ids(step.get(key))
 
 
 @dataclass
