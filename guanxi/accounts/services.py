@@ -23,7 +23,9 @@ ROLE_PERMISSIONS = {
                      "segments.change_segment", "segments.delete_segment", "segments.export_segment",
                      "reports.view_dashboard", "campaigns.view_campaign", "campaigns.add_campaign",
                      "campaigns.change_campaign", "campaigns.view_messagetemplate", "campaigns.add_messagetemplate",
-                     "campaigns.change_messagetemplate", "campaigns.view_message", "campaigns.change_message"],
+                     "campaigns.change_messagetemplate", "campaigns.view_message", "campaigns.change_message",
+                     "campaigns.view_flow", "campaigns.add_flow", "campaigns.change_flow", "campaigns.view_enrolment",
+                     "campaigns.change_enrolment"],
     Role.SALES: ["customers.view_customer", "customers.change_customer", "customers.add_note",
                  "commerce.view_order", "commerce.view_product", "insights.view_analysisrun",
                  "segments.view_segment", "segments.export_segment", "reports.view_dashboard",
@@ -35,7 +37,8 @@ ROLE_PERMISSIONS = {
                    "imports.view_importrun", "imports.add_importrun", "insights.view_analysisrun",
                    "segments.view_segment", "segments.add_segment", "segments.change_segment",
                    "segments.export_segment", "reports.view_dashboard", "campaigns.view_campaign",
-                   "campaigns.view_messagetemplate", "campaigns.view_message"],
+                   "campaigns.view_messagetemplate", "campaigns.view_message", "campaigns.view_flow",
+                   "campaigns.view_enrolment"],
 }
 
 
