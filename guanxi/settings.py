@@ -258,17 +258,19 @@ LOGGING = {
 
 # Messages. E-mail goes through SMTP (Django's backend); the embedded demo writes
 # messages to files under GUANXI_DATA_DIR/outbox instead unless an SMTP host is set.
-EMAIL_HOST = env("SMTP_HOST", "")
-EMAIL_PORT = env_int("SMTP_PORT", 25)
-EMAIL_HOST_USER = env("SMTP_USER", "")
-EMAIL_HOST_PASSWORD = env("SMTP_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("SMTP_STARTTLS", False)
-EMAIL_TIMEOUT = env_int("SMTP_TIMEOUT", 30)
-if EMAIL_HOST:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+SMTP_HOST = env("SMTP_HOST", "")
+if SMTP_HOST:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {
+        "host": SMTP_HOST,
+        "port": env_int("SMTP_PORT", 25),
+        "username": env("SMTP_USER", "") or None,
+        "password": env("SMTP_PASSWORD", "") or None,
+        "use_tls": env_bool("SMTP_STARTTLS", False),
+        "timeout": env_int("SMTP_TIMEOUT", 30),
+    }}}
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = str(DATA_DIR / "outbox")
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+                           "OPTIONS": {"file_path": str(DATA_DIR / "outbox")}}}
 DEFAULT_FROM_EMAIL = env("FROM_EMAIL", "shop@example.com")
 GUANXI_MESSAGING = {
     # Links in messages (tracking pixel, clicks, unsubscribe) start with this address.
@@ -283,8 +285,10 @@ GUANXI_MESSAGING = {
     "attribution_days": env_int("ATTRIBUTION_DAYS", 5),
     "max_attempts": env_int("SEND_MAX_ATTEMPTS", 5),
     "lease_seconds": env_int("SEND_LEASE_SECONDS", 120),
-    # SMS through an HTTP provider (see docs/messaging.md); empty: written to files like e-mail.
+    # SMS and WeChat through HTTP providers (see docs/channels.md); empty: written to files like e-mail.
     "sms_url": env("SMS_PROVIDER_URL", ""),
     "sms_token": env("SMS_PROVIDER_TOKEN", ""),
+    "wechat_url": env("WECHAT_URL", ""),
+    "wechat_token": env("WECHAT_TOKEN", ""),
     "webhook_secret": env("WEBHOOK_SIGNING_SECRET", ""),
 }

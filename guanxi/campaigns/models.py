@@ -299,11 +299,14 @@ class Task(models.Model):
                                  related_name="campaign_tasks", verbose_name=_("assignee"))
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     done_at = models.DateTimeField(_("done"), null=True, blank=True)
-    enrolment = models.OneToOneField(Enrolment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The flow step that made it: each task step of an enrolment makes one task, even if run twice.
+    enrolment = models.ForeignKey(Enrolment, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks")
+    step = models.CharField(_("step"), max_length=20, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         ordering = ["done_at", "due_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["enrolment", "step"], name="task_once_per_enrolment_step")]
         verbose_name = _("task")
         verbose_name_plural = _("tasks")
 

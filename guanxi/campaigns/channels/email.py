@@ -28,8 +28,7 @@ class EmailSender(Sender):
     channel = "email"
 
     def __init__(self, connection=None):
-        # mailers.default (Django 6.1+) reads MAILERS, or the EMAIL_* settings while those
-        # still work; get_connection() does the same but is deprecated. Errors are raised.
+        # mailers.default (Django 6.1+) builds the backend from settings.MAILERS; errors are raised.
         self._connection = connection or mailers.default
         self._in_batch = False
 

@@ -8,6 +8,7 @@ marks the step and an API client reads which one.
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from guanxi.campaigns.choices import EnrolmentStatus, FlowStatus
 from guanxi.campaigns.flows.definition import (
@@ -78,6 +79,7 @@ def _step_problems(flow, steps):
         problems += exc.problems
     removed = step_ids(flow.steps) - step_ids(steps) if flow.pk else set()
     for step, count in sorted(waiting_on(flow, removed).items()):
-        problems.append({"field": "steps", "reason": _(
-            "step %(id)s cannot be removed: %(n)d enrolments are on it") % {"id": step, "n": count}})
+        problems.append({"field": "steps", "reason": ngettext(
+            "step %(id)s cannot be removed: %(n)d enrolment is on it",
+            "step %(id)s cannot be removed: %(n)d enrolments are on it", count) % {"id": step, "n": count}})
     return problems

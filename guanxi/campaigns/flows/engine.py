@@ -119,7 +119,7 @@ def _write(batch, enrolments) -> int:
         Message.objects.bulk_create(batch.messages, ignore_conflicts=True, batch_size=500)
         added = Message.objects.filter(key__in=keys).count() - before
     if batch.tasks:
-        Task.objects.bulk_create(batch.tasks, ignore_conflicts=True)  # one task per enrolment (unique)
+        Task.objects.bulk_create(batch.tasks, ignore_conflicts=True)  # one task per enrolment and step (unique)
     if batch.tags:
         _add_tags(batch.tags)
     StepRun.objects.bulk_create(batch.runs, batch_size=500)

@@ -199,7 +199,8 @@ def _tag(step, enrolment, flow, plan, batch):
 
 def _task(step, enrolment, flow, plan, batch):
     batch.tasks.append(Task(customer_id=enrolment.customer_id, title=step["title"][:200], assignee_id=step.get("assignee"),
-                            due_at=batch.now + dt.timedelta(days=step.get("due_days", 1)), enrolment_id=enrolment.pk))
+                            due_at=batch.now + dt.timedelta(days=step.get("due_days", 1)), enrolment_id=enrolment.pk,
+                            step=step["id"]))
     return Outcome(detail=step["title"][:200])
 
 
