@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Channel(models.TextChoices):
@@ -64,7 +65,7 @@ class CampaignStatus(models.TextChoices):
 
 class FlowStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("flow status", "Active")  # 活跃 elsewhere means a customer who buys
     PAUSED = "paused", _("Paused")
 
 
