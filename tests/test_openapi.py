@@ -26,6 +26,13 @@ EXPECTED_PATHS = {
     "/api/v1/campaigns/templates/": {"get", "post"},
     "/api/v1/campaigns/messages/": {"get"},
     "/api/v1/campaigns/messages/retry": {"post"},
+    "/api/v1/campaigns/flows/": {"get", "post"},
+    "/api/v1/campaigns/flows/presets": {"post"},
+    "/api/v1/campaigns/flows/{id}": {"get", "put"},
+    "/api/v1/campaigns/flows/{id}/activate": {"post"},
+    "/api/v1/campaigns/flows/{id}/pause": {"post"},
+    "/api/v1/campaigns/flows/{id}/enrolments": {"get"},
+    "/api/v1/campaigns/flows/{id}/enrolments/retry": {"post"},
 }
 
 

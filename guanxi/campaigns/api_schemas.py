@@ -1,11 +1,13 @@
-"""What the API takes and answers about campaigns, templates and the outbox. Money is a decimal string."""
+"""What the API takes and answers about campaigns, templates, the outbox and flows. Money is a decimal string."""
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
 
+from guanxi.campaigns.choices import ReEntry, Trigger
 from guanxi.core.api import MAX_ID, IsoDateTime
 
 Language = Literal["en", "zh-hans"]
@@ -141,3 +143,95 @@ class RetryIn(Schema):
 
 class RetryOut(Schema):
     retried: int
+
+
+# ---------------------------------------------------------------- flows
+
+TriggerName = Literal[tuple(Trigger.values)]
+ReEntryName = Literal[tuple(ReEntry.values)]
+STEPS_HELP = ('A list of steps, each {"id": "s1", "kind": ..., ...}: wait {"days", "hours" or "until_hour"}, '
+              'branch {"condition": <segment rules>, "yes": [steps], "no": [steps]}, split {"share_a", "a", "b"}, '
+              'send {"template": <template id>, "priority", "relevant_hours"}, tag {"tag"}, task {"title", "assignee"}, '
+              'webhook {"url"}, points {"points"}. Ids are unique in the flow; see docs/api.md.')
+
+
+class FlowIn(Schema):
+    """A flow's editable fields; PUT replaces all of them (fields left out take their default)."""
+
+    # Unknown fields and coerced values are refused, as the docs promise of every body.
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    name: str = Field(..., min_length=1, max_length=120)
+    description: str = Field("", max_length=10_000)
+    trigger: TriggerName
+    trigger_config: dict[str, Any] = Field(default_factory=dict, description="The trigger's settings: segment, days_before, idle_hours, date...")
+    steps: list[dict[str, Any]] = Field(..., description=STEPS_HELP)
+    re_entry: ReEntryName = ReEntry.NEVER.value
+    re_entry_days: int = Field(0, ge=0, le=3650)
+    goal_order: bool = True
+
+
+class FlowOut(Schema):
+    id: int
+    name: str
+    description: str
+    trigger: str
+    trigger_config: dict[str, Any]
+    steps: list[dict[str, Any]]
+    status: str
+    re_entry: str
+    re_entry_days: int
+    goal_order: bool
+    created_at: datetime
+    updated_at: datetime
+    activated_at: datetime | None
+
+
+class FlowPage(Schema):
+    items: list[FlowOut]
+    next_cursor: str | None
+
+
+class EnrolmentCountsOut(Schema):
+    """How many of the flow's enrolments are in each status (EnrolmentStatus)."""
+
+    active: int
+    completed: int
+    goal: int
+    exited: int
+    failed: int
+
+
+class FlowDetailOut(FlowOut):
+    enrolments: EnrolmentCountsOut
+    report: ReportOut
+
+    @staticmethod
+    def resolve_enrolments(obj):
+        return obj.enrolments_by_status  # set by the handler: `enrolments` is the related manager
+
+
+class EnrolmentOut(Schema):
+    id: int
+    customer_id: int
+    occurrence: str
+    status: str
+    step: str
+    next_run_at: datetime | None
+    attempts: int
+    last_error: str
+    entered_at: datetime
+    finished_at: datetime | None
+
+
+class EnrolmentPage(Schema):
+    items: list[EnrolmentOut]
+    next_cursor: str | None
+
+
+class EnrolmentRetryIn(Schema):
+    """Without `ids`, every failed enrolment of the flow."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(None, min_length=1, max_length=1000)
