@@ -234,6 +234,28 @@ def trigger_problems(trigger, config) -> list:
     for key in ("days_before", "idle_hours", "days"):
         if key in config and not _whole(config[key], 0, 366 if key != "idle_hours" else 720):
             add(key, _("a whole number, 0 or more"))
+    problems += _shape_problems(config)
+    return problems
+
+
+def _shape_problems(config):
+    """Wrong types that would otherwise pass activation and then fail the trigger on every tick."""
+    problems = []
+
+    def add(key, reason):
+        problems.append({"field": f"trigger_config.{key}", "reason": reason})
+
+    dates = config.get("dates")
+    if dates is not None and not (isinstance(dates, dict) and all(
+            isinstance(year, str) and year.isdigit() and MONTH_DAY.match(str(day)) for year, day in dates.items())):
+        add("dates", _('dates by year as {"2027": "02-06"}'))
+    for key in ("countries", "exclude_countries"):
+        value = config.get(key)
+        if value is not None and not (isinstance(value, list) and all(
+                isinstance(code, str) and len(code) == 2 and code.isalpha() for code in value)):
+            add(key, _('a list of two-letter country codes, e.g. ["CN", "SG"]'))
+    if "occasion" in config and not isinstance(config["occasion"], str):
+        add("occasion", _("the name of an occasion"))
     return problems
 
 

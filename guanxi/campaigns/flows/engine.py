@@ -150,9 +150,14 @@ def _add_tags(pairs):
 
 
 def activate(flow, now=None) -> Flow:
-    """Check the flow and start it: from now on its trigger enrols (history does not)."""
+    """Check the flow and start it: from now on its trigger enrols (history does not).
+
+    Activating a flow that is already active only checks it: its trigger keeps reading
+    from where it was, so events not yet enrolled are not skipped."""
     now = now or timezone.now()
     clean_flow(flow)  # raises InvalidFlow listing every problem
+    if flow.status == FlowStatus.ACTIVE and flow.pk and Flow.objects.filter(pk=flow.pk, status=FlowStatus.ACTIVE).exists():
+        return flow
     flow.cursor = triggers.starting_cursor(flow, now)
     flow.status, flow.activated_at = FlowStatus.ACTIVE, now
     flow.save(update_fields=["cursor", "status", "activated_at", "updated_at"])

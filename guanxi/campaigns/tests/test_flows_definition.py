@@ -94,6 +94,23 @@ def test_a_holiday_trigger_needs_a_month_and_day():
     assert caught.value.messages == ["trigger_config.date: a date as MM-DD, e.g. 12-25"]
 
 
+def test_holiday_settings_of_the_wrong_shape_are_refused_before_they_can_break_a_tick():
+    config = {"dates": {"2027": "2027-02-06"}, "countries": "CN", "exclude_countries": ["CHN"], "occasion": 5}
+    flow = Flow(name="Holiday", trigger="holiday", trigger_config=config, steps=[WAIT])
+    with pytest.raises(InvalidFlow) as caught:
+        clean_flow(flow)
+    assert caught.value.messages == [
+        'trigger_config.dates: dates by year as {"2027": "02-06"}',
+        'trigger_config.countries: a list of two-letter country codes, e.g. ["CN", "SG"]',
+        'trigger_config.exclude_countries: a list of two-letter country codes, e.g. ["CN", "SG"]',
+        "trigger_config.occasion: the name of an occasion"]
+
+
+def test_the_ready_made_holiday_settings_are_accepted():
+    config = {"dates": {"2027": "02-06", "2028": "01-26"}, "countries": ["CN", "SG"]}
+    assert clean_flow(Flow(name="Spring", trigger="holiday", trigger_config=config, steps=[WAIT])) is None
+
+
 def test_next_step_id_goes_past_every_id_in_nested_lists():
     steps = [WAIT, {"id": "s2", "kind": "branch", "condition": NO_ORDER, "yes": [{"id": "s9", "kind": "tag", "tag": "x"}],
                     "no": [{"id": "custom", "kind": "tag", "tag": "y"}]}]

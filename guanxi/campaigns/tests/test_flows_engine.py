@@ -109,3 +109,11 @@ def test_retry_only_revives_failed_enrolments():
     failed.refresh_from_db()
     done.refresh_from_db()
     assert (failed.status, failed.next_run_at, failed.finished_at, done.status) == ("active", NOW, None, "completed")
+
+
+def test_activating_an_active_flow_again_keeps_where_its_trigger_had_read_up_to():
+    flow = flow_with(trigger="order_placed")
+    make_order(make_customer(), ordered_at=NOW)  # not yet enrolled: no tick since
+    again = engine.activate(Flow.objects.get(pk=flow.pk), now=NOW)
+    assert (again.cursor, again.activated_at) == (flow.cursor, NOW - dt.timedelta(days=1))
+    assert engine.tick(NOW)["enrolled"] == 1
