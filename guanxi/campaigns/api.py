@@ -60,10 +60,26 @@ def _problems(errors):
                          for field, reasons in errors.items()])
 
 
+# Reads can also meet a key whose user may not see what is asked for.
+PERM_READ_ERRORS = {**READ_ERRORS, 403: ErrorOut}
+PERM_DETAIL_ERRORS = {**DETAIL_ERRORS, 403: ErrorOut}
+
+
+def _require(request, permission):
+    """A key made for a user (`createapikey --user`) may do what the user's role may; a key
+    without a user belongs to a machine and is limited by its scope alone, as everywhere in the API."""
+    user = getattr(getattr(request, "auth", None), "user", None)
+    if user is not None and not user.has_perm(permission):
+        raise HttpError(403, _("The user of this API key may not do this (it needs the %(permission)s permission).")
+                        % {"permission": permission})
+    return user
+
+
 # ---------------------------------------------------------------- templates (before /{id})
 
-@router.get("/templates/", response={200: TemplatePage, **READ_ERRORS}, summary="List message templates")
+@router.get("/templates/", response={200: TemplatePage, **PERM_READ_ERRORS}, summary="List message templates")
 def list_templates(request, cursor: str | None = Query(None), limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)):
+    _require(request, "campaigns.view_messagetemplate")
     items, next_cursor = paginate(MessageTemplate.objects.prefetch_related("contents"), cursor, limit)
     return {"items": items, "next_cursor": next_cursor}
 
@@ -71,6 +87,7 @@ def list_templates(request, cursor: str | None = Query(None), limit: int = Query
 @router.post("/templates/", response={201: TemplateOut, **WRITE_ERRORS}, summary="Create a message template")
 def create_template(request, payload: TemplateIn):
     """One content per language (en, zh-hans); subject and bodies are Django templates."""
+    _require(request, "campaigns.add_messagetemplate")
     data = {"name": payload.name, "channel": payload.channel, "purpose": payload.purpose,
             "default_language": payload.default_language}
     for line, content in enumerate(payload.contents, start=1):
@@ -86,10 +103,11 @@ def create_template(request, payload: TemplateIn):
 
 # ---------------------------------------------------------------- the outbox's error queue
 
-@router.get("/messages/", response={200: MessagePage, **READ_ERRORS}, summary="List messages by status")
+@router.get("/messages/", response={200: MessagePage, **PERM_READ_ERRORS}, summary="List messages by status")
 def list_messages(request, status: MessageStatus | None = ANY_STATUS, cursor: str | None = Query(None),
                   limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)):
     """Without `status`: the error queue (failed and in doubt)."""
+    _require(request, "campaigns.view_message")
     statuses = [status] if status else [MessageStatus.FAILED, MessageStatus.IN_DOUBT]
     items, next_cursor = paginate(Message.objects.filter(status__in=statuses), cursor, limit)
     return {"items": items, "next_cursor": next_cursor}
@@ -98,25 +116,13 @@ def list_messages(request, status: MessageStatus | None = ANY_STATUS, cursor: st
 @router.post("/messages/retry", response={200: RetryOut, **WRITE_ERRORS}, summary="Retry failed messages")
 def retry_messages(request, payload: RetryIn):
     """Failed and in-doubt messages among `ids` go back to the queue; others are left alone."""
+    _require(request, "campaigns.change_message")
     return {"retried": outbox.retry(payload.ids)}
 
 
 # ---------------------------------------------------------------- flows (before /{id})
 
-# Flow reads can also meet a key whose user may not see flows.
-FLOW_READ_ERRORS = {**READ_ERRORS, 403: ErrorOut}
-FLOW_DETAIL_ERRORS = {**DETAIL_ERRORS, 403: ErrorOut}
 RETRY_CHUNK = 1000
-
-
-def _require(request, permission):
-    """A key made for a user (`createapikey --user`) may do what the user's role may; a key
-    without a user belongs to a machine and is limited by its scope alone, as everywhere in the API."""
-    user = getattr(getattr(request, "auth", None), "user", None)
-    if user is not None and not user.has_perm(permission):
-        raise HttpError(403, _("The user of this API key may not do this (it needs the %(permission)s permission).")
-                        % {"permission": permission})
-    return user
 
 
 def _flow_problems(error):
@@ -149,7 +155,7 @@ def _save(flow, payload, user):
         raise _flow_problems(error) from None
 
 
-@router.get("/flows/", response={200: FlowPage, **FLOW_READ_ERRORS}, summary="List flows")
+@router.get("/flows/", response={200: FlowPage, **PERM_READ_ERRORS}, summary="List flows")
 def list_flows(request, status: FlowStatus | None = ANY_STATUS, cursor: str | None = Query(None),
                limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)):
     _require(request, "campaigns.view_flow")
@@ -174,7 +180,7 @@ def install_flow_presets(request):
     return install_presets()
 
 
-@router.get("/flows/{id}", response={200: FlowDetailOut, **FLOW_DETAIL_ERRORS}, summary="Retrieve a flow with its figures")
+@router.get("/flows/{id}", response={200: FlowDetailOut, **PERM_DETAIL_ERRORS}, summary="Retrieve a flow with its figures")
 def get_flow(request, id: int = Path(..., ge=1, le=MAX_ID)):
     """The definition, how many enrolments are in each status, and the report of the flow's messages."""
     _require(request, "campaigns.view_flow")
@@ -214,7 +220,7 @@ def pause_flow(request, id: int = Path(..., ge=1, le=MAX_ID)):
     return engine.pause(flow) if flow.status == FlowStatus.ACTIVE else flow
 
 
-@router.get("/flows/{id}/enrolments", response={200: EnrolmentPage, **FLOW_DETAIL_ERRORS},
+@router.get("/flows/{id}/enrolments", response={200: EnrolmentPage, **PERM_DETAIL_ERRORS},
             summary="List a flow's enrolments")
 def list_enrolments(request, id: int = Path(..., ge=1, le=MAX_ID), status: EnrolmentStatus | None = ANY_STATUS,
                     cursor: str | None = Query(None), limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)):
@@ -239,8 +245,9 @@ def retry_enrolments(request, payload: EnrolmentRetryIn, id: int = Path(..., ge=
 
 # ---------------------------------------------------------------- campaigns
 
-@router.get("/", response={200: CampaignPage, **READ_ERRORS}, summary="List campaigns")
+@router.get("/", response={200: CampaignPage, **PERM_READ_ERRORS}, summary="List campaigns")
 def list_campaigns(request, cursor: str | None = Query(None), limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)):
+    _require(request, "campaigns.view_campaign")
     items, next_cursor = paginate(Campaign.objects.all(), cursor, limit)
     return {"items": items, "next_cursor": next_cursor}
 
@@ -248,6 +255,7 @@ def list_campaigns(request, cursor: str | None = Query(None), limit: int = Query
 @router.post("/", response={201: CampaignOut, **WRITE_ERRORS}, summary="Create a campaign")
 def create_campaign(request, payload: CampaignIn):
     """Without `send_at` a draft (send it with /{id}/send); with a future `send_at`, scheduled."""
+    _require(request, "campaigns.add_campaign")
     data = {**payload.model_dump(exclude={"segment_id", "template_id", "template_b_id"}),
             "segment": payload.segment_id, "template": payload.template_id, "template_b": payload.template_b_id,
             "when": SEND_LATER if payload.send_at else SEND_NOW}
@@ -257,8 +265,9 @@ def create_campaign(request, payload: CampaignIn):
     return Status(201, form.save())
 
 
-@router.get("/{id}", response={200: CampaignDetailOut, **DETAIL_ERRORS}, summary="Retrieve a campaign with its report")
+@router.get("/{id}", response={200: CampaignDetailOut, **PERM_DETAIL_ERRORS}, summary="Retrieve a campaign with its report")
 def get_campaign(request, id: int = Path(..., ge=1, le=MAX_ID)):
+    _require(request, "campaigns.view_campaign")
     campaign = get_object_or_404(Campaign, pk=id)
     campaign.report = services.campaign_report(campaign)
     return campaign
@@ -266,6 +275,7 @@ def get_campaign(request, id: int = Path(..., ge=1, le=MAX_ID)):
 
 @router.post("/{id}/send", response={200: SendOut, **DETAIL_WRITE_ERRORS}, summary="Queue a campaign's messages now")
 def send_campaign(request, id: int = Path(..., ge=1, le=MAX_ID)):
+    _require(request, "campaigns.change_campaign")
     campaign = get_object_or_404(Campaign, pk=id)
     try:
         queued = services.queue_campaign(campaign)

@@ -123,3 +123,40 @@ def test_a_read_key_may_look_but_not_send(read_api, shop):
 def test_unknown_campaigns_are_404(api, shop):
     assert api.get(f"{URL}999999").status_code == 404
     assert api.post(f"{URL}999999/send").status_code == 404
+
+
+def key_of(make_user, role):
+    from guanxi.accounts.services import create_api_key
+    from guanxi.accounts.choices import Scope
+    from guanxi.accounts.tests.api_client import ApiClient
+
+    return ApiClient(create_api_key(f"{role.value}'s key", Scope.WRITE, make_user(role.value, role))[1])
+
+
+@pytest.mark.parametrize(("role", "allowed"), [
+    ("sales", {"view_campaign"}),
+    ("analyst", {"view_campaign", "view_messagetemplate", "view_message"}),
+    ("marketing", {"view_campaign", "add_campaign", "change_campaign", "view_messagetemplate",
+                   "add_messagetemplate", "view_message", "change_message"}),
+])
+def test_a_key_made_for_a_user_may_do_on_campaigns_what_the_users_role_may(make_user, shop, role, allowed):
+    from guanxi.accounts.choices import Role
+
+    client = key_of(make_user, Role(role))
+    draft = Campaign.objects.create(name="Autumn", segment=shop["segment"], template=shop["autumn"])
+    calls = [("get", URL, None, "view_campaign"), ("get", f"{URL}{draft.pk}", None, "view_campaign"),
+             ("post", URL, spring(shop), "add_campaign"), ("post", f"{URL}{draft.pk}/send", None, "change_campaign"),
+             ("get", URL + "templates/", None, "view_messagetemplate"),
+             ("post", URL + "templates/", WELCOME, "add_messagetemplate"),
+             ("get", URL + "messages/", None, "view_message"), ("post", URL + "messages/retry", {"ids": [1]}, "change_message")]
+    for method, path, body, permission in calls:
+        response = client.get(path) if method == "get" else client.post(path, body)
+        if permission in allowed:
+            assert response.status_code in (200, 201), (path, response.content)
+        else:
+            assert response.status_code == 403, (path, response.content)
+            assert response.json()["detail"] == (
+                f"The user of this API key may not do this (it needs the campaigns.{permission} permission).")
+    expected_sent = CampaignStatus.SENDING if "change_campaign" in allowed else CampaignStatus.DRAFT
+    draft.refresh_from_db()
+    assert (draft.status, Campaign.objects.count()) == (expected_sent, 2 if "add_campaign" in allowed else 1)
