@@ -27,6 +27,8 @@ import sys
 import time
 from pathlib import Path
 
+from load_shop import recreate_postgres  # bench/ is on sys.path when a script runs
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 STEPS = [{"id": "s1", "kind": "wait", "days": 1}, {"id": "s2", "kind": "send", "template": None},
@@ -51,15 +53,6 @@ def setup_environment(args):
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-
-
-def recreate_postgres(url):
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
 
 
 def fast_insert(model, template, rows):

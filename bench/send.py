@@ -26,6 +26,8 @@ import sys
 import time
 from pathlib import Path
 
+from load_shop import recreate_postgres  # bench/ is on sys.path when a script runs
+
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = """
 import asyncio, sys
@@ -69,15 +71,6 @@ def setup_environment(args, port):
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-
-
-def recreate_postgres(url):
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
 
 
 def make_audience(n):
