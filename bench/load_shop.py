@@ -53,6 +53,16 @@ def guanxi_env(data_dir, database_url=None) -> dict:
     return env
 
 
+def recreate_postgres(url):
+    """Drop and create the benchmark's PostgreSQL database (a fresh start each run)."""
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+
+
 def migrate(env):
     """Create the schema the way the application does, so the load fills real tables."""
     subprocess.run([sys.executable, "-m", "guanxi.cli", "migrate", "-v0"], env=env, check=True, cwd=ROOT)

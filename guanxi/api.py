@@ -129,6 +129,7 @@ def _not_found(request, exc):
 def _mount_routers():
     # guanxi.imports.api mounts the write operations on the customers and
     # commerce routers, so it is imported before they are added.
+    from guanxi.campaigns.api import router as campaigns_router
     from guanxi.commerce.api import orders_router, products_router
     from guanxi.customers.api import router as customers_router
     from guanxi.imports.api import events_router, imports_router, webhooks_router
@@ -141,6 +142,7 @@ def _mount_routers():
     api.add_router("/imports", imports_router)
     api.add_router("/webhooks", webhooks_router)
     api.add_router("/segments", segments_router)
+    api.add_router("/campaigns", campaigns_router)
 
 
 _mount_routers()

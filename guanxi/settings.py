@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "guanxi.imports",
     "guanxi.insights",
     "guanxi.segments",
+    "guanxi.campaigns",
     "guanxi.reports",
 ]
 
@@ -137,26 +138,29 @@ TEMPLATES = [
 
 def database_settings():
     url = env("DATABASE_URL", "")
+    # WAL + IMMEDIATE transactions + a busy timeout let the web server,
+    # the worker and an import write side by side without "database is locked".
+    sqlite_options = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            "PRAGMA cache_size=-64000; PRAGMA foreign_keys=ON;"
+        ),
+    }
     if not url:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "guanxi.sqlite3",
-            # WAL + IMMEDIATE transactions + a busy timeout let the web server,
-            # the worker and an import write side by side without "database is locked".
-            "OPTIONS": {
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 30,
-                "init_command": (
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                    "PRAGMA cache_size=-64000; PRAGMA foreign_keys=ON;"
-                ),
-            },
+            "OPTIONS": sqlite_options,
             "TEST": {"NAME": env("TEST_SQLITE_NAME", "") or None},
         }
     try:
         config = dj_database_url.parse(url, conn_max_age=60)
     except ValueError as exc:
         raise ImproperlyConfigured(f"GUANXI_DATABASE_URL is not a database URL: {exc}") from None
+    if config["ENGINE"].endswith("sqlite3"):
+        config["OPTIONS"] = {**sqlite_options, **config.get("OPTIONS", {})}
     return config
 
 
@@ -250,4 +254,41 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
     # The worker (run_huey) gives huey its own handler; without this every line prints twice.
     "loggers": {"huey": {"level": "INFO", "propagate": False}},
+}
+
+# Messages. E-mail goes through SMTP (Django's backend); the embedded demo writes
+# messages to files under GUANXI_DATA_DIR/outbox instead unless an SMTP host is set.
+SMTP_HOST = env("SMTP_HOST", "")
+if SMTP_HOST:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {
+        "host": SMTP_HOST,
+        "port": env_int("SMTP_PORT", 25),
+        "username": env("SMTP_USER", "") or None,
+        "password": env("SMTP_PASSWORD", "") or None,
+        "use_tls": env_bool("SMTP_STARTTLS", False),
+        "timeout": env_int("SMTP_TIMEOUT", 30),
+    }}}
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+                           "OPTIONS": {"file_path": str(DATA_DIR / "outbox")}}}
+DEFAULT_FROM_EMAIL = env("FROM_EMAIL", "shop@example.com")
+GUANXI_MESSAGING = {
+    # Links in messages (tracking pixel, clicks, unsubscribe) start with this address.
+    "public_url": env("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+    # At most this many marketing messages per customer in this many days, all channels together.
+    "budget_messages": env_int("CONTACT_BUDGET_MESSAGES", 2),
+    "budget_days": env_int("CONTACT_BUDGET_DAYS", 7),
+    # No marketing between these hours of the customer's own clock (start > end wraps midnight).
+    "quiet_start": env_int("QUIET_HOURS_START", 21),
+    "quiet_end": env_int("QUIET_HOURS_END", 9),
+    # An order this many days after an open or click is credited to the message.
+    "attribution_days": env_int("ATTRIBUTION_DAYS", 5),
+    "max_attempts": env_int("SEND_MAX_ATTEMPTS", 5),
+    "lease_seconds": env_int("SEND_LEASE_SECONDS", 120),
+    # SMS and WeChat through HTTP providers (see docs/channels.md); empty: written to files like e-mail.
+    "sms_url": env("SMS_PROVIDER_URL", ""),
+    "sms_token": env("SMS_PROVIDER_TOKEN", ""),
+    "wechat_url": env("WECHAT_URL", ""),
+    "wechat_token": env("WECHAT_TOKEN", ""),
+    "webhook_secret": env("WEBHOOK_SIGNING_SECRET", ""),
 }

@@ -17,6 +17,8 @@ urlpatterns = [
     path("insights/", include("guanxi.insights.urls")),
     path("reports/", include("guanxi.reports.urls")),
     path("segments/", include("guanxi.segments.urls")),
+    path("campaigns/", include("guanxi.campaigns.urls")),
+    path("m/", include("guanxi.campaigns.tracking_urls")),
     path("account/", include("guanxi.accounts.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -20,6 +20,19 @@ EXPECTED_PATHS = {
     "/api/v1/segments/{id}": {"get", "patch", "delete"},
     "/api/v1/segments/{id}/refresh": {"post"},
     "/api/v1/segments/{id}/members": {"get", "post"},
+    "/api/v1/campaigns/": {"get", "post"},
+    "/api/v1/campaigns/{id}": {"get"},
+    "/api/v1/campaigns/{id}/send": {"post"},
+    "/api/v1/campaigns/templates/": {"get", "post"},
+    "/api/v1/campaigns/messages/": {"get"},
+    "/api/v1/campaigns/messages/retry": {"post"},
+    "/api/v1/campaigns/flows/": {"get", "post"},
+    "/api/v1/campaigns/flows/presets": {"post"},
+    "/api/v1/campaigns/flows/{id}": {"get", "put"},
+    "/api/v1/campaigns/flows/{id}/activate": {"post"},
+    "/api/v1/campaigns/flows/{id}/pause": {"post"},
+    "/api/v1/campaigns/flows/{id}/enrolments": {"get"},
+    "/api/v1/campaigns/flows/{id}/enrolments/retry": {"post"},
 }
 
 

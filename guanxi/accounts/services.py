@@ -12,7 +12,7 @@ from guanxi.accounts.exceptions import UnknownRole
 from guanxi.accounts.models import ApiKey, hash_api_key
 
 # The apps whose permissions roles hand out (an admin gets all of them).
-GUANXI_APPS = ["customers", "commerce", "imports", "accounts", "insights", "segments", "reports"]
+GUANXI_APPS = ["customers", "commerce", "imports", "accounts", "insights", "segments", "reports", "campaigns"]
 
 # What each role may do, as "app_label.codename" (Django's model permissions).
 ROLE_PERMISSIONS = {
@@ -21,16 +21,24 @@ ROLE_PERMISSIONS = {
                      "commerce.view_order", "commerce.view_product", "imports.view_importrun",
                      "insights.view_analysisrun", "segments.view_segment", "segments.add_segment",
                      "segments.change_segment", "segments.delete_segment", "segments.export_segment",
-                     "reports.view_dashboard"],
+                     "reports.view_dashboard", "campaigns.view_campaign", "campaigns.add_campaign",
+                     "campaigns.change_campaign", "campaigns.view_messagetemplate", "campaigns.add_messagetemplate",
+                     "campaigns.change_messagetemplate", "campaigns.view_message", "campaigns.change_message",
+                     "campaigns.view_flow", "campaigns.add_flow", "campaigns.change_flow", "campaigns.view_enrolment",
+                     "campaigns.change_enrolment"],
     Role.SALES: ["customers.view_customer", "customers.change_customer", "customers.add_note",
                  "commerce.view_order", "commerce.view_product", "insights.view_analysisrun",
-                 "segments.view_segment", "segments.export_segment", "reports.view_dashboard"],
+                 "segments.view_segment", "segments.export_segment", "reports.view_dashboard",
+                 "campaigns.view_campaign"],
     Role.SERVICE: ["customers.view_customer", "customers.change_customer", "customers.add_note",
-                   "commerce.view_order", "commerce.view_product", "segments.view_segment"],
+                   "commerce.view_order", "commerce.view_product", "segments.view_segment",
+                   "campaigns.view_campaign"],
     Role.ANALYST: ["customers.view_customer", "commerce.view_order", "commerce.view_product",
                    "imports.view_importrun", "imports.add_importrun", "insights.view_analysisrun",
                    "segments.view_segment", "segments.add_segment", "segments.change_segment",
-                   "segments.export_segment", "reports.view_dashboard"],
+                   "segments.export_segment", "reports.view_dashboard", "campaigns.view_campaign",
+                   "campaigns.view_messagetemplate", "campaigns.view_message", "campaigns.view_flow",
+                   "campaigns.view_enrolment"],
 }
 
 

@@ -58,6 +58,10 @@ class Command(BaseCommand):
                 "kind": kind, "read": run.read, "created": run.created, "rejected": run.rejected})
         # Score the customers now, so their pages and the insights page have something to show.
         call_command("analyze", stdout=self.stdout)
+        # The ready-made flows, as drafts: a marketer reviews and switches them on.
+        from guanxi.campaigns.flows.presets import install_presets
+
+        self.stdout.write(_("%(n)d ready-made flows installed as drafts (Campaigns > Flows).") % {"n": len(install_presets())})
 
     def _serve(self, port):
         worker = subprocess.Popen([sys.executable, "-m", "guanxi.cli", "worker", "--workers", "1"])
