@@ -149,10 +149,9 @@ def _send(message, outgoing, decision, senders, counts, now):
         return
     finally:
         counts.seconds["send"] += (timezone.now() - started).total_seconds()
-    with transaction.atomic():  # the row and its event in one commit: half of the bookkeeping's writes
-        _finish(message, status=MessageStatus.SENT, sent_at=now, provider_id=provider_id[:200],
-                contact_point=decision.contact_point, address=decision.address[:254], reason="")
-        record(message, EventKind.SENT, "", now)
+    _finish(message, status=MessageStatus.SENT, sent_at=now, provider_id=provider_id[:200],
+            contact_point=decision.contact_point, address=decision.address[:254], reason="")
+    record(message, EventKind.SENT, "", now)
     counts.sent += 1
 
 
