@@ -1,7 +1,6 @@
 """Campaigns in the REST API: the same forms, workflows and error queue as the pages,
 and flows through the same editing service and engine as the flow editor."""
 
-from django.db.models import Count
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Status
@@ -32,6 +31,7 @@ from guanxi.campaigns.flows import engine
 from guanxi.campaigns.flows.definition import InvalidFlow
 from guanxi.campaigns.flows.editing import save_flow
 from guanxi.campaigns.flows.presets import install_presets
+from guanxi.campaigns.flows.reporting import enrolments_by_status
 from guanxi.campaigns.forms import SEND_LATER, SEND_NOW, CampaignForm, TemplateEditor
 from guanxi.campaigns.models import Campaign, Flow, Message, MessageTemplate
 from guanxi.core.api import (
@@ -185,8 +185,8 @@ def get_flow(request, id: int = Path(..., ge=1, le=MAX_ID)):
     """The definition, how many enrolments are in each status, and the report of the flow's messages."""
     _require(request, "campaigns.view_flow")
     flow = get_object_or_404(Flow, pk=id)
-    counts = dict(flow.enrolments.values_list("status").annotate(n=Count("id")).order_by())
-    flow.enrolments_by_status = {status: counts.get(status, 0) for status in EnrolmentStatus.values}
+    counts = enrolments_by_status([flow.pk])[flow.pk]
+    flow.enrolments_by_status = {status: counts[status] for status in EnrolmentStatus.values}
     flow.report = services.report(Message.objects.filter(flow=flow))
     return flow
 

@@ -6,7 +6,8 @@ tick. The problems come back in the same shape as `clean_steps`' so the editor
 marks the step and an API client reads which one.
 """
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -33,11 +34,8 @@ def waiting_on(flow, ids) -> dict:
         return {}
     rows = (Enrolment.objects.filter(flow=flow, step__in=list(ids),
                                      status__in=[EnrolmentStatus.ACTIVE, EnrolmentStatus.FAILED])
-            .values_list("step").order_by())
-    counts = {}
-    for (step,) in rows:
-        counts[step] = counts.get(step, 0) + 1
-    return counts
+            .values_list("step").annotate(n=Count("id")).order_by())
+    return dict(rows)
 
 
 def save_flow(flow, *, steps=None, user=None, **fields) -> Flow:
@@ -66,8 +64,11 @@ def save_flow(flow, *, steps=None, user=None, **fields) -> Flow:
     flow.name = flow.name.strip()
     if flow.pk is None and user is not None and user.is_authenticated:
         flow.created_by = user
-    with transaction.atomic():
-        flow.save()
+    try:
+        with transaction.atomic():
+            flow.save()
+    except IntegrityError:  # name is the flow's only unique column: saved by someone else since the check
+        raise InvalidFlow([{"field": "name", "reason": _("a flow with this name already exists")}]) from None
     return flow
 
 
