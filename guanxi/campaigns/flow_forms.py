@@ -149,7 +149,7 @@ FIELDS = {
     StepKind.WAIT: (("days", OPTIONAL_NUMBER), ("hours", OPTIONAL_NUMBER), ("until_hour", OPTIONAL_NUMBER)),
     StepKind.SEND: (("template", ID_OR_NONE), ("priority", OPTIONAL_NUMBER), ("relevant_hours", OPTIONAL_NUMBER)),
     StepKind.TAG: (("tag", TEXT),),
-    StepKind.TASK: (("title", TEXT), ("assignee", ID_OR_NONE)),
+    StepKind.TASK: (("title", TEXT), ("assignee", ID_OR_NONE), ("due_days", OPTIONAL_NUMBER)),
     StepKind.WEBHOOK: (("url", TEXT),),
     StepKind.POINTS: (("points", NUMBER),),
     StepKind.SPLIT: (("share_a", NUMBER),),

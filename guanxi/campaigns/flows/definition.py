@@ -183,6 +183,8 @@ def _check_task(checker, step, path):
             checker.assignees.setdefault(assignee, []).append(f"{path}.assignee")
         else:
             checker.add(f"{path}.assignee", _("expected a user id or nothing"))
+    if "due_days" in step and not _whole(step["due_days"], 0, 365):
+        checker.add(f"{path}.due_days", _("a whole number of days from 0 to 365"))
 
 
 def _check_webhook(checker, step, path):

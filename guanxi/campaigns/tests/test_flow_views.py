@@ -245,6 +245,18 @@ def test_saving_cleans_the_conditions_and_saves_the_steps(marketer, welcome):
     assert "Flow saved." in marketer.get(response["Location"]).content.decode()
 
 
+def test_a_task_step_is_saved_with_its_assignee_and_due_days_and_bad_days_are_marked(marketer):
+    flow = flow_with([])
+    steps = [{"id": "s1", "kind": "task", "title": ""}]
+    url = reverse("campaigns:flow_edit", args=[flow.pk])
+    bad = marketer.post(url, editor_post(steps, {"s1.title": "Call", "s1.assignee": "", "s1.due_days": "400", "do": "save"}))
+    assert 'data-problem="due_days">a whole number of days from 0 to 365<' in card(bad.content.decode(), "s1")
+    good = marketer.post(url, editor_post(steps, {"s1.title": "Call", "s1.assignee": "", "s1.due_days": "3", "do": "save"}))
+    assert good.status_code == 302
+    flow.refresh_from_db()
+    assert flow.steps == [{"id": "s1", "kind": "task", "title": "Call", "assignee": None, "due_days": 3}]
+
+
 def test_a_save_with_problems_marks_each_at_its_step_and_saves_nothing(marketer, welcome):
     saved = [{"id": "s1", "kind": "wait", "days": 2}]
     flow = flow_with(saved)

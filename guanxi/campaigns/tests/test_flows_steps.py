@@ -142,12 +142,12 @@ def test_a_task_step_creates_one_task_even_when_run_twice(admin_user):
 
 def test_each_task_step_of_a_flow_creates_its_own_task():
     flow = flow_with([{"id": "s1", "kind": "task", "title": "Call"}, {"id": "s2", "kind": "wait", "days": 2},
-                      {"id": "s3", "kind": "task", "title": "Call again"}])
+                      {"id": "s3", "kind": "task", "title": "Call again", "due_days": 0}])
     enrolment = enrol(flow)
     engine.tick(NOW)
     engine.tick(NOW + dt.timedelta(days=2))
-    assert list(Task.objects.order_by("id").values_list("enrolment", "step", "title")) == [
-        (enrolment.pk, "s1", "Call"), (enrolment.pk, "s3", "Call again")]
+    assert list(Task.objects.order_by("id").values_list("enrolment", "step", "title", "due_at")) == [
+        (enrolment.pk, "s1", "Call", NOW + dt.timedelta(days=1)), (enrolment.pk, "s3", "Call again", NOW + dt.timedelta(days=2))]
 
 
 def test_a_webhook_step_queues_a_webhook_message_with_url_and_payload():
