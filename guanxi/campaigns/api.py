@@ -255,11 +255,11 @@ def list_campaigns(request, cursor: str | None = Query(None), limit: int = Query
 @router.post("/", response={201: CampaignOut, **WRITE_ERRORS}, summary="Create a campaign")
 def create_campaign(request, payload: CampaignIn):
     """Without `send_at` a draft (send it with /{id}/send); with a future `send_at`, scheduled."""
-    _require(request, "campaigns.add_campaign")
+    user = _require(request, "campaigns.add_campaign")
     data = {**payload.model_dump(exclude={"segment_id", "template_id", "template_b_id"}),
             "segment": payload.segment_id, "template": payload.template_id, "template_b": payload.template_b_id,
             "when": SEND_LATER if payload.send_at else SEND_NOW}
-    form = CampaignForm(data, user=getattr(getattr(request, "auth", None), "user", None))
+    form = CampaignForm(data, user=user)
     if not form.is_valid():
         raise _problems(form.errors)
     return Status(201, form.save())

@@ -14,13 +14,24 @@ import time
 
 import pytest
 from aiosmtpd.controller import Controller
-from django.db import connection
 from django.utils import timezone
 
 from guanxi.campaigns import outbox, services
 from guanxi.campaigns.choices import Channel, EventKind, MessageStatus, Reason
-from guanxi.campaigns.models import Campaign, Message, MessageEvent, MessageTemplate, TemplateContent
-from guanxi.campaigns.tests.smtp_server import CollectingHandler, SmtpServer, free_port, smtp_server  # noqa: F401
+from guanxi.campaigns.models import (
+    Campaign,
+    Message,
+    MessageEvent,
+    MessageTemplate,
+    TemplateContent,
+)
+from guanxi.campaigns.tests.processes import child_database_url, wait_for
+from guanxi.campaigns.tests.smtp_server import (  # noqa: F401
+    CollectingHandler,
+    SmtpServer,
+    free_port,
+    smtp_server,
+)
 from guanxi.customers.choices import ConsentStatus, ContactKind
 from guanxi.customers.tests.factories import add_contact, make_customer
 from guanxi.segments.choices import SegmentKind
@@ -173,23 +184,11 @@ def test_a_stuck_row_becomes_in_doubt_and_is_not_resent(smtp_server):
 
 def worker(server, *args, lease=1):
     """`guanxi send_messages` in its own process, on the test database, to this SMTP server."""
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        url = f"sqlite:///{db['NAME']}"
-    else:
-        url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    env = {**os.environ, "GUANXI_DATABASE_URL": url, "GUANXI_SMTP_HOST": "127.0.0.1",
+    env = {**os.environ, "GUANXI_DATABASE_URL": child_database_url(), "GUANXI_SMTP_HOST": "127.0.0.1",
            "GUANXI_SMTP_PORT": str(server.port), "GUANXI_SEND_LEASE_SECONDS": str(lease),
            "GUANXI_QUIET_HOURS_START": "0", "GUANXI_QUIET_HOURS_END": "0", "GUANXI_CONTACT_BUDGET_MESSAGES": "50"}
     return subprocess.Popen([sys.executable, "-m", "guanxi.cli", "send_messages", *args], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def wait_for(condition, seconds=60):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
 
 
 def assert_exactly_once(server, total):

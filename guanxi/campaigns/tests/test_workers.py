@@ -10,16 +10,15 @@ import datetime as dt
 import os
 import subprocess
 import sys
-import time
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from guanxi.campaigns.choices import MessageStatus
 from guanxi.campaigns.flows import engine
 from guanxi.campaigns.models import Flow, Message
 from guanxi.campaigns.tests.factories import make_template
+from guanxi.campaigns.tests.processes import child_database_url, wait_for
 from guanxi.campaigns.tests.smtp_server import free_port, smtp_server  # noqa: F401
 from guanxi.customers.choices import ConsentStatus, ContactKind
 from guanxi.customers.tests.factories import add_contact, make_customer
@@ -53,20 +52,8 @@ def _answers(port):
         return False
 
 
-def wait_for(condition, seconds=60):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
-
-
 def guanxi_env(tmp_path, smtp, redis=""):
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        url = f"sqlite:///{db['NAME']}"
-    else:
-        url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    return {**os.environ, "GUANXI_DATABASE_URL": url, "GUANXI_DATA_DIR": str(tmp_path), "GUANXI_REDIS_URL": redis,
+    return {**os.environ, "GUANXI_DATABASE_URL": child_database_url(), "GUANXI_DATA_DIR": str(tmp_path), "GUANXI_REDIS_URL": redis,
             "GUANXI_SMTP_HOST": "127.0.0.1", "GUANXI_SMTP_PORT": str(smtp.port), "GUANXI_TASKS_IMMEDIATE": "",
             "GUANXI_QUIET_HOURS_START": "0", "GUANXI_QUIET_HOURS_END": "0"}
 
